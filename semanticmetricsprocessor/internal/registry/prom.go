@@ -1,0 +1,185 @@
+package registry
+
+import "strings"
+
+// Prometheus reverse index. The OTLP -> Prometheus translation below follows
+// github.com/prometheus/otlptranslator (MetricNamer with suffixes, underscore
+// escaping): tokens split on anything outside [a-zA-Z0-9:], a unit suffix
+// from the main unit and "per_<unit>" from the part after '/', annotations
+// ({packet}) dropped, "_total" for monotonic counters and "_ratio" for gauges
+// of unit "1". It is reimplemented here (a few lines) rather than imported,
+// to keep the module graph unchanged.
+
+var promUnit = map[string]string{
+	"d": "days", "h": "hours", "min": "minutes", "s": "seconds", "ms": "milliseconds",
+	"us": "microseconds", "ns": "nanoseconds",
+	"By": "bytes", "KiBy": "kibibytes", "MiBy": "mebibytes", "GiBy": "gibibytes", "TiBy": "tibibytes",
+	"KBy": "kilobytes", "MBy": "megabytes", "GBy": "gigabytes", "TBy": "terabytes",
+	"m": "meters", "V": "volts", "A": "amperes", "J": "joules", "W": "watts", "g": "grams",
+	"Cel": "celsius", "Hz": "hertz", "1": "", "%": "percent",
+}
+
+var promPerUnit = map[string]string{
+	"s": "second", "m": "minute", "h": "hour", "d": "day", "w": "week", "mo": "month", "y": "year",
+}
+
+// PrometheusName returns the name the Prometheus OTLP translator (with
+// suffixes, underscore escaping) gives a metric. InstrumentUnknown gets no
+// type suffix. Useful to find two names that collide once translated.
+func PrometheusName(name, unit string, inst Instrument) string {
+	tokens := strings.FieldsFunc(name, func(r rune) bool { return !promChar(r) })
+	mainU, perU := promUnitSuffixes(unit)
+	if mainU != "" && !has(tokens, mainU) {
+		tokens = append(tokens, mainU)
+	}
+	if perU != "" && !has(tokens, perU) {
+		tokens = append(tokens, perU)
+	}
+	if inst == Counter {
+		tokens = append(without(tokens, "total"), "total")
+	}
+	if unit == "1" && inst == Gauge {
+		tokens = append(without(tokens, "ratio"), "ratio")
+	}
+	out := strings.Join(tokens, "_")
+	if out != "" && out[0] >= '0' && out[0] <= '9' {
+		out = "_" + out
+	}
+	return out
+}
+
+func promUnitSuffixes(unit string) (mainU, perU string) {
+	main, per, hasPer := strings.Cut(unit, "/")
+	if main = strings.TrimSpace(main); main != "" && !strings.ContainsAny(main, "{}") {
+		if u, ok := promUnit[main]; ok {
+			mainU = u
+		} else {
+			mainU = main
+		}
+		mainU = cleanPromUnit(mainU)
+	}
+	if per = strings.TrimSpace(per); hasPer && per != "" && !strings.ContainsAny(per, "{}") {
+		if u, ok := promPerUnit[per]; ok {
+			per = u
+		}
+		if per = cleanPromUnit(per); per != "" {
+			perU = "per_" + per
+		}
+	}
+	return mainU, perU
+}
+
+// cleanPromUnit maps invalid characters to '_', collapses runs of '_' and
+// trims them at both ends.
+func cleanPromUnit(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if promChar(r) {
+			return r
+		}
+		return '_'
+	}, s)
+	for strings.Contains(s, "__") {
+		s = strings.ReplaceAll(s, "__", "_")
+	}
+	return strings.Trim(s, "_")
+}
+
+func promChar(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == ':'
+}
+
+func has(s []string, v string) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func without(s []string, v string) []string {
+	out := make([]string, 0, len(s))
+	for _, x := range s {
+		if x != v {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// promKeys returns the keys under which e is indexed: first the exact
+// translation, then robustness variants (no unit suffix, no _total, neither,
+// and the UTF-8 form that keeps the dots).
+func promKeys(e Entry) (exact string, variants []string) {
+	exact = PrometheusName(e.Name, e.Unit, e.Instrument)
+	noType := e.Instrument
+	if noType == Counter {
+		noType = InstrumentUnknown
+	}
+	variants = []string{
+		PrometheusName(e.Name, "", e.Instrument), // unit suffix missing
+		PrometheusName(e.Name, e.Unit, noType),   // _total missing
+		PrometheusName(e.Name, "", noType),       // both missing: plain underscored name
+	}
+	if suffix := strings.TrimPrefix(exact, PrometheusName(e.Name, "", InstrumentUnknown)); suffix != exact {
+		variants = append(variants, e.Name+suffix) // UTF-8 translation keeps the dots
+	}
+	return exact, variants
+}
+
+// buildPrometheusIndex indexes every non-deprecated entry. An exact
+// translation wins over a variant; two entries claiming the same key at the
+// same level make it ambiguous, and ambiguous keys are left out (a wrong
+// guess would rename data to the wrong metric).
+func buildPrometheusIndex(all []Entry) map[string]Entry {
+	type claim struct {
+		e         Entry
+		level     int // 0 exact, 1 variant
+		ambiguous bool
+	}
+	claims := map[string]*claim{}
+	add := func(key string, e Entry, level int) {
+		c, ok := claims[key]
+		switch {
+		case !ok || level < c.level:
+			claims[key] = &claim{e: e, level: level}
+		case level == c.level && c.e.Name != e.Name:
+			c.ambiguous = true
+		}
+	}
+	for _, e := range all {
+		if e.Deprecated {
+			continue
+		}
+		exact, variants := promKeys(e)
+		add(exact, e, 0)
+		for _, v := range variants {
+			add(v, e, 1)
+		}
+	}
+	idx := make(map[string]Entry, len(claims))
+	for k, c := range claims {
+		if !c.ambiguous {
+			idx[k] = c.e
+		}
+	}
+	return idx
+}
+
+// prometheusAmbiguous lists the keys left out of the index because two
+// entries claim them at the same level (for tests and diagnostics).
+func prometheusAmbiguous() []string {
+	var out []string
+	seen := map[string]string{}
+	for _, e := range entries {
+		if e.Deprecated {
+			continue
+		}
+		exact, _ := promKeys(e)
+		if other, ok := seen[exact]; ok && other != e.Name {
+			out = append(out, exact+": "+other+", "+e.Name)
+		}
+		seen[exact] = e.Name
+	}
+	return out
+}
