@@ -1,0 +1,202 @@
+package obtraceexporter // import "github.com/obtraceai/otelcol-obtrace/obtraceexporter"
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+	"unicode"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/configcompression"
+	"go.opentelemetry.io/collector/config/configopaque"
+	"go.opentelemetry.io/collector/config/configoptional"
+	"go.opentelemetry.io/collector/config/configretry"
+	"go.opentelemetry.io/collector/config/configtls"
+	"go.opentelemetry.io/collector/exporter/exporterhelper"
+)
+
+// Config is the configuration of the obtrace exporter.
+//
+// Only api_key is required; everything else has a default (see
+// createDefaultConfig in factory.go and the table in README.md).
+type Config struct {
+	// APIKey is the Obtrace server API key, sent as "Authorization: Bearer <api_key>".
+	// Typically "${env:OBTRACE_API_KEY}". Server keys start with obt_live_,
+	// obt_stg_ or obt_dev_; browser keys (obt_pub_) are refused.
+	APIKey configopaque.String `mapstructure:"api_key"`
+
+	// Endpoint is the base URL of Obtrace ingest (default https://ingest.obtrace.ai).
+	// Signals are sent to <endpoint>/otlp/v1/traces, /otlp/v1/metrics and /otlp/v1/logs.
+	Endpoint string `mapstructure:"endpoint"`
+
+	// TracesEndpoint, when set, is the full URL traces are sent to instead of
+	// <endpoint>/otlp/v1/traces.
+	TracesEndpoint string `mapstructure:"traces_endpoint"`
+
+	// MetricsEndpoint, when set, is the full URL metrics are sent to instead of
+	// <endpoint>/otlp/v1/metrics.
+	MetricsEndpoint string `mapstructure:"metrics_endpoint"`
+
+	// LogsEndpoint, when set, is the full URL logs are sent to instead of
+	// <endpoint>/otlp/v1/logs.
+	LogsEndpoint string `mapstructure:"logs_endpoint"`
+
+	// Identity is added to every resource as obtrace.* attributes.
+	Identity IdentityConfig `mapstructure:",squash"`
+
+	// Headers are extra HTTP headers sent with every request. They may not set
+	// Authorization, which carries api_key.
+	Headers configopaque.MapList `mapstructure:"headers"`
+
+	// Compression of request bodies (default gzip; "none" switches it off).
+	Compression configcompression.Type `mapstructure:"compression"`
+
+	// Timeout of one HTTP request, including reading the response (default 5s).
+	Timeout time.Duration `mapstructure:"timeout"`
+
+	// TLS settings of the HTTPS client (CA file, client certificate, ...).
+	TLS configtls.ClientConfig `mapstructure:"tls"`
+
+	// RetryConfig retries failed exports (429, 502, 503, 504 and network
+	// errors), honouring Retry-After.
+	RetryConfig configretry.BackOffConfig `mapstructure:"retry_on_failure"`
+
+	// QueueConfig buffers data before sending; set storage to a storage
+	// extension (e.g. file_storage) for a persistent queue.
+	QueueConfig configoptional.Optional[exporterhelper.QueueBatchConfig] `mapstructure:"sending_queue"`
+
+	// AllowInsecureHTTP allows plain http:// endpoints to hosts other than the
+	// loopback interface. The API key then crosses the network in clear text.
+	AllowInsecureHTTP bool `mapstructure:"allow_insecure_http"`
+
+	// prevent unkeyed literal initialization
+	_ struct{}
+}
+
+// IdentityConfig names the Obtrace tenant, project, app and environment the
+// data belongs to. Each field that is set is added to every resource that does
+// not already carry the attribute; unset fields add nothing.
+type IdentityConfig struct {
+	// TenantID is added as resource attribute obtrace.tenant_id.
+	TenantID string `mapstructure:"tenant_id"`
+	// ProjectID is added as resource attribute obtrace.project_id.
+	ProjectID string `mapstructure:"project_id"`
+	// AppID is added as resource attribute obtrace.app_id.
+	AppID string `mapstructure:"app_id"`
+	// Env is added as resource attributes obtrace.env and deployment.environment.
+	Env string `mapstructure:"env"`
+	// OverrideIdentity replaces the attributes above even when a resource
+	// already has them. By default values set by the service win.
+	OverrideIdentity bool `mapstructure:"override_identity"`
+}
+
+var _ component.Config = (*Config)(nil)
+
+const (
+	// browserKeyPrefix marks browser (ingest-only, Origin-checked) keys, which a
+	// collector cannot use.
+	browserKeyPrefix = "obt_pub_"
+	// headerAuthorization is the header that carries the API key.
+	headerAuthorization = "Authorization"
+)
+
+// Validate checks the configuration. Every error names the setting to change.
+// No error text contains the API key.
+func (cfg *Config) Validate() error {
+	var errs []error
+	errs = append(errs, cfg.validateAPIKey())
+	errs = append(errs, cfg.validateEndpoints()...)
+	for name := range cfg.Headers.Iter {
+		if strings.EqualFold(strings.TrimSpace(name), headerAuthorization) {
+			errs = append(errs, fmt.Errorf("headers: %q may not be set; the exporter sends \"Authorization: Bearer <api_key>\" itself, so put the key in api_key and remove this header", name))
+		}
+	}
+	if cfg.Timeout < 0 {
+		errs = append(errs, fmt.Errorf("timeout: %v is negative; set a positive duration such as 5s", cfg.Timeout))
+	}
+	return redactKey(errors.Join(errs...), string(cfg.APIKey))
+}
+
+func (cfg *Config) validateAPIKey() error {
+	key := string(cfg.APIKey)
+	switch {
+	case key == "":
+		return errors.New(`api_key is empty: set api_key (usually api_key: "${env:OBTRACE_API_KEY}") and make sure the OBTRACE_API_KEY environment variable holds an Obtrace server key`)
+	case strings.HasPrefix(key, browserKeyPrefix):
+		return errors.New("api_key is an Obtrace browser key (prefix obt_pub_), which is ingest-only for browsers and cannot be used by a collector: " +
+			"create a server key (prefix obt_live_, obt_stg_ or obt_dev_) in Obtrace and put it in OBTRACE_API_KEY")
+	case strings.IndexFunc(key, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
+		return errors.New("api_key contains whitespace or control characters (often a trailing newline from a file or secret): remove them from OBTRACE_API_KEY")
+	}
+	return nil
+}
+
+func (cfg *Config) validateEndpoints() []error {
+	var errs []error
+	if cfg.Endpoint == "" {
+		if cfg.TracesEndpoint == "" || cfg.MetricsEndpoint == "" || cfg.LogsEndpoint == "" {
+			errs = append(errs, fmt.Errorf("endpoint is empty: set endpoint to the Obtrace ingest base URL (default %s), or set all of traces_endpoint, metrics_endpoint and logs_endpoint", defaultEndpoint))
+		}
+	} else {
+		errs = append(errs, cfg.validateURL("endpoint", cfg.Endpoint))
+	}
+	for _, o := range []struct{ name, value string }{
+		{"traces_endpoint", cfg.TracesEndpoint},
+		{"metrics_endpoint", cfg.MetricsEndpoint},
+		{"logs_endpoint", cfg.LogsEndpoint},
+	} {
+		if o.value != "" {
+			errs = append(errs, cfg.validateURL(o.name, o.value))
+		}
+	}
+	return errs
+}
+
+// validateURL checks that raw is an absolute http(s) URL with a host, and that
+// plain http is only used towards loopback unless allow_insecure_http is set.
+func (cfg *Config) validateURL(name, raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Hostname() == "" {
+		return fmt.Errorf("%s %q is not a valid URL: it must be an absolute http:// or https:// URL with a host, for example %s", name, raw, defaultEndpoint)
+	}
+	if u.Scheme == "http" && !cfg.AllowInsecureHTTP && !isLoopback(u.Hostname()) {
+		return fmt.Errorf("%s %q uses plain http:// to a host that is not loopback, so the API key would cross the network in clear text: use https://, or set allow_insecure_http: true if the network path is trusted", name, raw)
+	}
+	return nil
+}
+
+// isLoopback reports whether host is localhost or a loopback IP address
+// (127.0.0.0/8, ::1).
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// redactKey makes sure err's text does not contain the API key. Errors that do
+// not mention the key are returned unchanged.
+func redactKey(err error, key string) error {
+	if err == nil || key == "" || !strings.Contains(err.Error(), key) {
+		return err
+	}
+	return &redactedError{err: err, key: key}
+}
+
+// redactedError hides the API key in the text of the wrapped error, while
+// keeping it visible to errors.Is / errors.As (so permanent and throttle
+// errors keep their meaning for the exporterhelper retry logic).
+type redactedError struct {
+	err error
+	key string
+}
+
+func (e *redactedError) Error() string {
+	return strings.ReplaceAll(e.err.Error(), e.key, "[REDACTED]")
+}
+
+func (e *redactedError) Unwrap() error { return e.err }

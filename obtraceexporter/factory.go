@@ -1,0 +1,90 @@
+package obtraceexporter // import "github.com/obtraceai/otelcol-obtrace/obtraceexporter"
+
+import (
+	"context"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/configcompression"
+	"go.opentelemetry.io/collector/config/configoptional"
+	"go.opentelemetry.io/collector/config/configretry"
+	"go.opentelemetry.io/collector/exporter"
+	"go.opentelemetry.io/collector/exporter/exporterhelper"
+	"go.opentelemetry.io/collector/exporter/otlphttpexporter"
+
+	"github.com/obtraceai/otelcol-obtrace/obtraceexporter/internal/metadata"
+)
+
+const (
+	// defaultEndpoint is the base URL of Obtrace ingest.
+	defaultEndpoint = "https://ingest.obtrace.ai"
+	// defaultTimeout bounds one HTTP request.
+	defaultTimeout = 5 * time.Second
+)
+
+// upstreamFactory creates the otlphttpexporter instances that do the OTLP/HTTP work.
+var upstreamFactory = otlphttpexporter.NewFactory()
+
+// NewFactory returns the factory of the obtrace exporter (component type "obtrace").
+func NewFactory() exporter.Factory {
+	return exporter.NewFactory(
+		metadata.Type,
+		createDefaultConfig,
+		exporter.WithTraces(createTraces, metadata.TracesStability),
+		exporter.WithMetrics(createMetrics, metadata.MetricsStability),
+		exporter.WithLogs(createLogs, metadata.LogsStability),
+	)
+}
+
+// createDefaultConfig shows the defaults. api_key has none and must be set.
+func createDefaultConfig() component.Config {
+	return &Config{
+		Endpoint:    defaultEndpoint,
+		Compression: configcompression.TypeGzip,
+		Timeout:     defaultTimeout,
+		RetryConfig: configretry.NewDefaultBackOffConfig(),
+		QueueConfig: configoptional.Some(exporterhelper.NewDefaultQueueConfig()),
+	}
+}
+
+func createTraces(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Traces, error) {
+	oCfg := cfg.(*Config)
+	e, err := newObtraceExporter(oCfg, set, signalTraces)
+	if err != nil {
+		return nil, err
+	}
+	up, err := upstreamFactory.CreateTraces(ctx, upstreamSettings(set, upstreamFactory.Type()), oCfg.upstreamConfig(signalTraces))
+	if err != nil {
+		return nil, err
+	}
+	e.upstream = up
+	return exporterhelper.NewTraces(ctx, set, cfg, e.pushTraces(up), e.helperOptions(oCfg)...)
+}
+
+func createMetrics(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Metrics, error) {
+	oCfg := cfg.(*Config)
+	e, err := newObtraceExporter(oCfg, set, signalMetrics)
+	if err != nil {
+		return nil, err
+	}
+	up, err := upstreamFactory.CreateMetrics(ctx, upstreamSettings(set, upstreamFactory.Type()), oCfg.upstreamConfig(signalMetrics))
+	if err != nil {
+		return nil, err
+	}
+	e.upstream = up
+	return exporterhelper.NewMetrics(ctx, set, cfg, e.pushMetrics(up), e.helperOptions(oCfg)...)
+}
+
+func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Logs, error) {
+	oCfg := cfg.(*Config)
+	e, err := newObtraceExporter(oCfg, set, signalLogs)
+	if err != nil {
+		return nil, err
+	}
+	up, err := upstreamFactory.CreateLogs(ctx, upstreamSettings(set, upstreamFactory.Type()), oCfg.upstreamConfig(signalLogs))
+	if err != nil {
+		return nil, err
+	}
+	e.upstream = up
+	return exporterhelper.NewLogs(ctx, set, cfg, e.pushLogs(up), e.helperOptions(oCfg)...)
+}

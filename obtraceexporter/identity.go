@@ -1,0 +1,101 @@
+package obtraceexporter // import "github.com/obtraceai/otelcol-obtrace/obtraceexporter"
+
+import (
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.uber.org/zap"
+)
+
+// Resource attribute keys that carry the Obtrace identity.
+const (
+	attrTenantID              = "obtrace.tenant_id"
+	attrProjectID             = "obtrace.project_id"
+	attrAppID                 = "obtrace.app_id"
+	attrEnv                   = "obtrace.env"
+	attrDeploymentEnvironment = "deployment.environment"
+)
+
+// identity is the precomputed list of resource attributes to add.
+type identity struct {
+	attrs    []identityAttr
+	override bool
+}
+
+type identityAttr struct{ key, value string }
+
+func newIdentity(cfg IdentityConfig) identity {
+	id := identity{override: cfg.OverrideIdentity}
+	add := func(key, value string) {
+		if value != "" {
+			id.attrs = append(id.attrs, identityAttr{key: key, value: value})
+		}
+	}
+	add(attrTenantID, cfg.TenantID)
+	add(attrProjectID, cfg.ProjectID)
+	add(attrAppID, cfg.AppID)
+	add(attrEnv, cfg.Env)
+	add(attrDeploymentEnvironment, cfg.Env)
+	return id
+}
+
+// mutates reports whether applying the identity changes data at all. The
+// exporter declares consumer.Capabilities{MutatesData: true} only then, so the
+// pipeline hands it a private copy whenever data is shared with other
+// consumers, and skips the copy when there is nothing to add.
+func (id identity) mutates() bool { return len(id.attrs) > 0 }
+
+// apply adds the identity to one resource. An attribute already present is
+// kept unless override_identity is set.
+func (id identity) apply(res pcommon.Resource) {
+	attrs := res.Attributes()
+	for _, a := range id.attrs {
+		if !id.override {
+			if _, ok := attrs.Get(a.key); ok {
+				continue
+			}
+		}
+		attrs.PutStr(a.key, a.value)
+	}
+}
+
+func (id identity) applyTraces(td ptrace.Traces) {
+	if !id.mutates() {
+		return
+	}
+	rss := td.ResourceSpans()
+	for i := 0; i < rss.Len(); i++ {
+		id.apply(rss.At(i).Resource())
+	}
+}
+
+func (id identity) applyMetrics(md pmetric.Metrics) {
+	if !id.mutates() {
+		return
+	}
+	rms := md.ResourceMetrics()
+	for i := 0; i < rms.Len(); i++ {
+		id.apply(rms.At(i).Resource())
+	}
+}
+
+func (id identity) applyLogs(ld plog.Logs) {
+	if !id.mutates() {
+		return
+	}
+	rls := ld.ResourceLogs()
+	for i := 0; i < rls.Len(); i++ {
+		id.apply(rls.At(i).Resource())
+	}
+}
+
+// logFields describes the configured identity for log entries.
+func (cfg IdentityConfig) logFields() []zap.Field {
+	return []zap.Field{
+		zap.String("tenant_id", cfg.TenantID),
+		zap.String("project_id", cfg.ProjectID),
+		zap.String("app_id", cfg.AppID),
+		zap.String("env", cfg.Env),
+	}
+}
