@@ -1,0 +1,188 @@
+// Package e2e runs the real otelcol-obtrace binary on loopback ports and feeds it with the
+// OpenTelemetry Go SDK, the way a service would. `make test-integration` builds the binary and
+// passes its path in OTELCOL_BIN.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// testAPIKey is what the collector is given as OBTRACE_API_KEY; every test searches the
+// collector's output for it.
+const testAPIKey = "obt_live_e2e_0123456789abcdef"
+
+func collectorBinary(t *testing.T) string {
+	t.Helper()
+	bin := os.Getenv("OTELCOL_BIN")
+	if bin == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("OTELCOL_BIN is not set: run the integration tests through `make test-integration`")
+		}
+		t.Skip("OTELCOL_BIN is not set; `make test-integration` builds the binary and sets it")
+	}
+	abs, err := filepath.Abs(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return abs
+}
+
+// freePort asks the kernel for a free loopback port.
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// syncBuffer collects the collector's output while it runs.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// collector is one running otelcol-obtrace process.
+type collector struct {
+	cmd        *exec.Cmd
+	output     *syncBuffer
+	grpcAddr   string
+	httpAddr   string
+	healthAddr string
+	done       chan struct{}
+}
+
+// collectorPorts are the loopback addresses a test config listens on, chosen at run time.
+type collectorPorts struct {
+	GRPC, HTTP, Health, Metrics string
+}
+
+func newCollectorPorts(t *testing.T) collectorPorts {
+	return collectorPorts{
+		GRPC:    fmt.Sprintf("127.0.0.1:%d", freePort(t)),
+		HTTP:    fmt.Sprintf("127.0.0.1:%d", freePort(t)),
+		Health:  fmt.Sprintf("127.0.0.1:%d", freePort(t)),
+		Metrics: fmt.Sprintf("%d", freePort(t)),
+	}
+}
+
+// startCollector writes config to a file, starts the binary on it and waits until its
+// health_check answers. The process is stopped when the test ends.
+func startCollector(t *testing.T, ports collectorPorts, config string, env ...string) *collector {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(path, []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := &collector{
+		output:     &syncBuffer{},
+		grpcAddr:   ports.GRPC,
+		httpAddr:   ports.HTTP,
+		healthAddr: ports.Health,
+		done:       make(chan struct{}),
+	}
+	c.cmd = exec.Command(collectorBinary(t), "--config", path)
+	c.cmd.Env = append(os.Environ(), append([]string{"OBTRACE_API_KEY=" + testAPIKey}, env...)...)
+	c.cmd.Stdout = c.output
+	c.cmd.Stderr = c.output
+	if err := c.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		_ = c.cmd.Wait()
+		close(c.done)
+	}()
+	t.Cleanup(func() { c.stop(t) })
+	c.waitHealthy(t)
+	return c
+}
+
+func (c *collector) waitHealthy(t *testing.T) {
+	t.Helper()
+	client := &http.Client{Timeout: time.Second}
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case <-c.done:
+			t.Fatalf("collector exited before it was healthy:\n%s", c.output.String())
+		default:
+		}
+		resp, err := client.Get("http://" + c.healthAddr + "/")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("collector not healthy after 30s:\n%s", c.output.String())
+}
+
+// stop sends SIGTERM, waits for a clean shutdown (which flushes the exporters) and kills the
+// process if it does not exit in time.
+func (c *collector) stop(t *testing.T) {
+	select {
+	case <-c.done:
+		return
+	default:
+	}
+	_ = c.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-c.done:
+	case <-time.After(20 * time.Second):
+		_ = c.cmd.Process.Kill()
+		<-c.done
+		t.Errorf("collector did not stop within 20s of SIGTERM")
+	}
+	assertNoSecret(t, "collector output", c.output.String())
+}
+
+func assertNoSecret(t *testing.T, where, text string) {
+	t.Helper()
+	if strings.Contains(text, testAPIKey) {
+		t.Errorf("the API key appears in %s", where)
+	}
+}
+
+// waitFor polls cond until it holds or the timeout passes.
+func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+		case <-tick.C:
+		}
+	}
+}
