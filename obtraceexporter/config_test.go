@@ -1,0 +1,319 @@
+package obtraceexporter
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/configcompression"
+	"go.opentelemetry.io/collector/config/configopaque"
+	"go.opentelemetry.io/collector/config/configoptional"
+	"go.opentelemetry.io/collector/config/configretry"
+	"go.opentelemetry.io/collector/config/configtls"
+	"go.opentelemetry.io/collector/confmap"
+	"go.opentelemetry.io/collector/confmap/confmaptest"
+	"go.opentelemetry.io/collector/exporter/exporterhelper"
+
+	"github.com/obtraceai/otelcol-obtrace/obtraceexporter/internal/metadata"
+)
+
+func TestCreateDefaultConfig(t *testing.T) {
+	cfg := NewFactory().CreateDefaultConfig().(*Config)
+
+	assert.Equal(t, &Config{
+		Endpoint:    "https://ingest.obtrace.ai",
+		Compression: configcompression.TypeGzip,
+		Timeout:     5 * time.Second,
+		RetryConfig: configretry.NewDefaultBackOffConfig(),
+		QueueConfig: configoptional.Some(exporterhelper.NewDefaultQueueConfig()),
+	}, cfg)
+	assert.True(t, cfg.RetryConfig.Enabled, "retries are on by default")
+	assert.True(t, cfg.QueueConfig.HasValue(), "the sending queue is on by default")
+	assert.False(t, cfg.AllowInsecureHTTP)
+	assert.False(t, cfg.Identity.OverrideIdentity)
+
+	// The default config lacks only the API key.
+	err := cfg.Validate()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "api_key")
+	cfg.APIKey = "obt_live_0123456789"
+	require.NoError(t, confmap.Validate(cfg))
+}
+
+// loadConfig loads the named instance of testdata/config.yaml into a default config.
+func loadConfig(t *testing.T, name string) (*Config, error) {
+	t.Helper()
+	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
+	require.NoError(t, err)
+	id := component.NewID(metadata.Type)
+	if name != "" {
+		id = component.NewIDWithName(metadata.Type, name)
+	}
+	sub, err := cm.Sub(id.String())
+	require.NoError(t, err)
+	cfg := NewFactory().CreateDefaultConfig()
+	if err := sub.Unmarshal(cfg); err != nil {
+		return nil, err
+	}
+	return cfg.(*Config), nil
+}
+
+func TestLoadConfig(t *testing.T) {
+	defaultWith := func(mutate func(*Config)) *Config {
+		cfg := createDefaultConfig().(*Config)
+		mutate(cfg)
+		return cfg
+	}
+
+	fullQueue := exporterhelper.NewDefaultQueueConfig()
+	fullQueue.NumConsumers = 4
+	fullQueue.QueueSize = 5000
+	storage := component.MustNewIDWithName("file_storage", "obtrace")
+	fullQueue.StorageID = &storage
+
+	tests := []struct {
+		name     string
+		expected *Config
+	}{
+		{
+			name: "",
+			expected: defaultWith(func(c *Config) {
+				c.APIKey = "obt_live_minimal0123456789"
+			}),
+		},
+		{
+			name: "full",
+			expected: defaultWith(func(c *Config) {
+				c.APIKey = "obt_live_full0123456789abcdef"
+				c.Endpoint = "https://ingest.eu.obtrace.ai/"
+				c.TracesEndpoint = "https://traces.example.com/custom/traces"
+				c.MetricsEndpoint = "https://metrics.example.com/custom/metrics"
+				c.LogsEndpoint = "https://logs.example.com/custom/logs"
+				c.Identity = IdentityConfig{
+					TenantID:         "acme",
+					ProjectID:        "checkout",
+					AppID:            "checkout-api",
+					Env:              "production",
+					OverrideIdentity: true,
+				}
+				c.Headers = configopaque.MapList{
+					{Name: "X-Obtrace-Source", Value: "edge-collector"},
+					{Name: "X-Scope", Value: "team-a"},
+				}
+				c.Compression = configcompression.TypeZstd
+				c.Timeout = 12 * time.Second
+				c.TLS = configtls.ClientConfig{Config: configtls.Config{MinVersion: "1.3"}}
+				c.RetryConfig.InitialInterval = 2 * time.Second
+				c.RetryConfig.MaxInterval = 20 * time.Second
+				c.RetryConfig.MaxElapsedTime = 10 * time.Minute
+				c.QueueConfig = configoptional.Some(fullQueue)
+			}),
+		},
+		{
+			name: "nocompression",
+			expected: defaultWith(func(c *Config) {
+				c.APIKey = "obt_dev_nocompression0123456789"
+				c.Compression = "none"
+				c.QueueConfig = configoptional.None[exporterhelper.QueueBatchConfig]()
+			}),
+		},
+		{
+			name: "insecure",
+			expected: defaultWith(func(c *Config) {
+				c.APIKey = "obt_stg_insecure0123456789"
+				c.Endpoint = "http://relay.internal:4318"
+				c.AllowInsecureHTTP = true
+			}),
+		},
+		{
+			name: "loopback",
+			expected: defaultWith(func(c *Config) {
+				c.APIKey = "obt_dev_loopback0123456789"
+				c.Endpoint = "http://127.0.0.1:4318"
+			}),
+		},
+	}
+	for _, tt := range tests {
+		t.Run("obtrace/"+tt.name, func(t *testing.T) {
+			cfg, err := loadConfig(t, tt.name)
+			require.NoError(t, err)
+			assert.Equal(t, tt.expected, cfg)
+			assert.NoError(t, confmap.Validate(cfg))
+		})
+	}
+}
+
+func TestLoadConfigInvalid(t *testing.T) {
+	t.Run("browser key", func(t *testing.T) {
+		cfg, err := loadConfig(t, "browserkey")
+		require.NoError(t, err)
+		err = confmap.Validate(cfg)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "browser key")
+		assert.NotContains(t, err.Error(), string(cfg.APIKey))
+	})
+	t.Run("authorization header", func(t *testing.T) {
+		cfg, err := loadConfig(t, "authheader")
+		require.NoError(t, err)
+		err = confmap.Validate(cfg)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "headers")
+		assert.Contains(t, err.Error(), "api_key")
+	})
+	t.Run("unknown key", func(t *testing.T) {
+		_, err := loadConfig(t, "unknownkey")
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "tennant_id")
+	})
+}
+
+func TestValidate(t *testing.T) {
+	const key = "obt_live_s3cr3t0123456789abcdef"
+	valid := func(mutate func(*Config)) *Config {
+		cfg := createDefaultConfig().(*Config)
+		cfg.APIKey = key
+		mutate(cfg)
+		return cfg
+	}
+
+	tests := []struct {
+		name string
+		cfg  *Config
+		// wantErr holds substrings the error must contain; empty means valid.
+		wantErr []string
+	}{
+		{name: "defaults with a key", cfg: valid(func(*Config) {})},
+		{name: "unknown key prefix is accepted", cfg: valid(func(c *Config) { c.APIKey = "legacy-0123456789" })},
+		{name: "http to localhost", cfg: valid(func(c *Config) { c.Endpoint = "http://localhost:4318" })},
+		{name: "http to 127.0.0.0/8", cfg: valid(func(c *Config) { c.Endpoint = "http://127.1.2.3:4318/base" })},
+		{name: "http to ::1", cfg: valid(func(c *Config) { c.Endpoint = "http://[::1]:4318" })},
+		{name: "http allowed explicitly", cfg: valid(func(c *Config) {
+			c.Endpoint = "http://relay.internal:4318"
+			c.AllowInsecureHTTP = true
+		})},
+		{name: "no endpoint but every signal overridden", cfg: valid(func(c *Config) {
+			c.Endpoint = ""
+			c.TracesEndpoint = "https://a.example.com/t"
+			c.MetricsEndpoint = "https://a.example.com/m"
+			c.LogsEndpoint = "https://a.example.com/l"
+		})},
+		{name: "compression none", cfg: valid(func(c *Config) { c.Compression = "none" })},
+
+		{
+			name:    "missing api_key",
+			cfg:     valid(func(c *Config) { c.APIKey = "" }),
+			wantErr: []string{"api_key", "OBTRACE_API_KEY"},
+		},
+		{
+			name:    "browser key",
+			cfg:     valid(func(c *Config) { c.APIKey = "obt_pub_s3cr3t0123456789" }),
+			wantErr: []string{"browser key", "obt_pub_", "server key", "OBTRACE_API_KEY"},
+		},
+		{
+			name:    "key with trailing newline",
+			cfg:     valid(func(c *Config) { c.APIKey = key + "\n" }),
+			wantErr: []string{"api_key", "whitespace", "OBTRACE_API_KEY"},
+		},
+		{
+			name:    "endpoint without scheme",
+			cfg:     valid(func(c *Config) { c.Endpoint = "ingest.obtrace.ai" }),
+			wantErr: []string{"endpoint", "absolute http:// or https:// URL"},
+		},
+		{
+			name:    "endpoint with another scheme",
+			cfg:     valid(func(c *Config) { c.Endpoint = "ftp://ingest.obtrace.ai" }),
+			wantErr: []string{"endpoint", "absolute http:// or https:// URL"},
+		},
+		{
+			name:    "endpoint without host",
+			cfg:     valid(func(c *Config) { c.Endpoint = "https:///otlp" }),
+			wantErr: []string{"endpoint", "with a host"},
+		},
+		{
+			name:    "endpoint that does not parse",
+			cfg:     valid(func(c *Config) { c.Endpoint = "https://ingest obtrace.ai:port" }),
+			wantErr: []string{"endpoint", "not a valid URL"},
+		},
+		{
+			name:    "empty endpoint",
+			cfg:     valid(func(c *Config) { c.Endpoint = "" }),
+			wantErr: []string{"endpoint is empty", "https://ingest.obtrace.ai"},
+		},
+		{
+			name:    "plain http to a remote host",
+			cfg:     valid(func(c *Config) { c.Endpoint = "http://ingest.obtrace.ai" }),
+			wantErr: []string{"endpoint", "http://", "clear text", "https://", "allow_insecure_http: true"},
+		},
+		{
+			name:    "traces_endpoint over plain http",
+			cfg:     valid(func(c *Config) { c.TracesEndpoint = "http://10.1.2.3:4318/otlp/v1/traces" }),
+			wantErr: []string{"traces_endpoint", "clear text", "allow_insecure_http"},
+		},
+		{
+			name:    "metrics_endpoint malformed",
+			cfg:     valid(func(c *Config) { c.MetricsEndpoint = "/otlp/v1/metrics" }),
+			wantErr: []string{"metrics_endpoint", "absolute http:// or https:// URL"},
+		},
+		{
+			name:    "logs_endpoint malformed",
+			cfg:     valid(func(c *Config) { c.LogsEndpoint = "::not-a-url" }),
+			wantErr: []string{"logs_endpoint", "not a valid URL"},
+		},
+		{
+			name: "Authorization in headers",
+			cfg: valid(func(c *Config) {
+				c.Headers = configopaque.MapList{{Name: "Authorization", Value: "Bearer other"}}
+			}),
+			wantErr: []string{"headers", "Authorization", "api_key", "remove"},
+		},
+		{
+			name: "authorization in headers, any case",
+			cfg: valid(func(c *Config) {
+				c.Headers = configopaque.MapList{{Name: "X-Ok", Value: "1"}, {Name: "AUTHORIZATION", Value: "Bearer other"}}
+			}),
+			wantErr: []string{"headers", "AUTHORIZATION", "api_key"},
+		},
+		{
+			name:    "negative timeout",
+			cfg:     valid(func(c *Config) { c.Timeout = -time.Second }),
+			wantErr: []string{"timeout", "positive"},
+		},
+		{
+			name:    "key pasted into the endpoint is redacted",
+			cfg:     valid(func(c *Config) { c.Endpoint = "ftp://ingest.obtrace.ai/" + key }),
+			wantErr: []string{"endpoint", "[REDACTED]"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.cfg.Validate()
+			if len(tt.wantErr) == 0 {
+				require.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			for _, want := range tt.wantErr {
+				assert.Contains(t, err.Error(), want)
+			}
+			assert.NotContains(t, err.Error(), key)
+			if tt.cfg.APIKey != "" {
+				assert.NotContains(t, err.Error(), strings.TrimSpace(string(tt.cfg.APIKey)))
+			}
+		})
+	}
+}
+
+func TestValidateReportsEveryProblem(t *testing.T) {
+	cfg := createDefaultConfig().(*Config)
+	cfg.Endpoint = "http://ingest.obtrace.ai"
+	cfg.Headers = configopaque.MapList{{Name: "Authorization", Value: "x"}}
+	err := cfg.Validate()
+	require.Error(t, err)
+	for _, want := range []string{"api_key is empty", "clear text", "headers"} {
+		assert.Contains(t, err.Error(), want)
+	}
+}
