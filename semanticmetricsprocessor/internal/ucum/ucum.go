@@ -1,0 +1,186 @@
+// Package ucum is the small subset of UCUM (the Unified Code for Units of
+// Measure) the processor needs: atoms, metric and binary prefixes, curly
+// annotations, '.' and '/' and integer exponents, dimension vectors and
+// exact rational conversion factors. No maintained Go UCUM library exists.
+//
+// Supported (case-sensitive, c/s form):
+//   - base atoms m, g, s, A, K, mol, cd, By (information), and 1;
+//   - other atoms: bit (1/8 By), min, h, d, wk, a (Julian year, 365.25 d), Hz,
+//     %, [ppm], rad (dimensionless here), N, Pa, J, W, V, Ohm, L/l, and Cel
+//     (affine: Factor refuses it, see below);
+//   - metric prefixes Y Z E P T G M k h da d c m u n p f a z y on metric atoms,
+//     binary prefixes Ki Mi Gi Ti on metric atoms (in practice By and bit);
+//   - integer exponents (m2, s-1, m+2), products '.', divisions '/' (left to
+//     right, a leading '/' means 1/x), parentheses, positive integer factors
+//     (1, 1000), and curly annotations ({request}, By{compressed}, 1{packet}).
+//
+// Not supported on purpose: mo (month) and other ambiguous calendar atoms,
+// deg (its factor to rad is irrational), 10* and 10^ powers, special units
+// other than Cel. "rpm" is not UCUM and does not parse.
+package ucum
+
+import (
+	"fmt"
+	"math/big"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// Unit is a parsed UCUM expression.
+type Unit struct {
+	// Factor converts a value in this unit to the coherent base unit of its
+	// dimension (e.g. ms -> 1/1000, min -> 60, % -> 1/100).
+	Factor *big.Rat
+	// Dim is the exponent of each base dimension (length, mass, time,
+	// current, temperature, amount, luminosity, information).
+	Dim Dimension
+	// Annotation is the curly annotation, without braces, "" when none. When
+	// an expression has several ({packet}/{second}), it is the first one.
+	Annotation string
+	// Affine is true when the unit has an offset from its base unit (Cel:
+	// K = Cel + 273.15), so no pure factor converts it; Factor is then the
+	// factor of the scale only.
+	Affine bool
+}
+
+// Dimension is a vector of base-dimension exponents.
+type Dimension [8]int8
+
+// Indexes into Dimension.
+const (
+	Length = iota
+	Mass
+	Time
+	Current
+	Temperature
+	Amount
+	Luminosity
+	Information
+)
+
+var dimSymbols = [8]string{"m", "g", "s", "A", "K", "mol", "cd", "By"}
+
+// String writes the dimension in terms of base units, positive exponents
+// first, e.g. "By.s-1"; "1" when dimensionless.
+func (d Dimension) String() string {
+	var pos, neg []string
+	for i, e := range d {
+		switch {
+		case e == 1:
+			pos = append(pos, dimSymbols[i])
+		case e > 1:
+			pos = append(pos, fmt.Sprintf("%s%d", dimSymbols[i], e))
+		case e < 0:
+			neg = append(neg, fmt.Sprintf("%s%d", dimSymbols[i], e))
+		}
+	}
+	if len(pos)+len(neg) == 0 {
+		return "1"
+	}
+	return strings.Join(append(pos, neg...), ".")
+}
+
+// Dimensionless reports whether u has no dimension (1, %, {request}).
+func (u Unit) Dimensionless() bool { return u.Dim == Dimension{} }
+
+// parsed is the cached, immutable form of a unit; Parse hands out copies.
+type parsed struct {
+	u   Unit
+	err error
+}
+
+var parseCache sync.Map // string -> parsed
+
+// maxCache bounds the caches: units come from telemetry, and random strings
+// must not grow memory without limit. Past the bound, results are computed
+// but not stored.
+const maxCache = 4096
+
+var parseCacheLen, factorCacheLen atomic.Int64
+
+// Parse parses a case-sensitive UCUM unit expression. "" and "1" are dimensionless.
+func Parse(s string) (Unit, error) {
+	if v, ok := parseCache.Load(s); ok {
+		p := v.(parsed)
+		return p.u.clone(), p.err
+	}
+	u, err := parse(s)
+	if parseCacheLen.Add(1) <= maxCache {
+		parseCache.Store(s, parsed{u: u, err: err})
+	}
+	return u.clone(), err
+}
+
+func (u Unit) clone() Unit {
+	if u.Factor != nil {
+		u.Factor = new(big.Rat).Set(u.Factor)
+	}
+	return u
+}
+
+type factorResult struct {
+	r     *big.Rat
+	f     float64
+	exact bool // f == r exactly
+	err   error
+}
+
+var factorCache sync.Map // [2]string -> factorResult
+
+// Factor returns the exact factor a such that a value v in unit from equals
+// a*v in unit to. It fails when either unit does not parse or the
+// dimensions differ. Annotations do not change the factor ({request} == 1).
+// An affine unit (Cel) converts only to itself: Cel -> K needs an offset.
+func Factor(from, to string) (*big.Rat, error) {
+	res := factor(from, to)
+	if res.err != nil {
+		return nil, res.err
+	}
+	return new(big.Rat).Set(res.r), nil
+}
+
+// FactorFloat is Factor as the nearest float64, without allocating for pairs
+// seen before. exact is false when the float64 is not exactly the factor
+// (1/1000 is not): scale by dividing by 1/a when that is exact instead, see
+// the processor's conversion code.
+func FactorFloat(from, to string) (f float64, exact bool, err error) {
+	res := factor(from, to)
+	if res.err != nil {
+		return 0, false, res.err
+	}
+	return res.f, res.exact, nil
+}
+
+func factor(from, to string) factorResult {
+	key := [2]string{from, to}
+	if v, ok := factorCache.Load(key); ok {
+		return v.(factorResult)
+	}
+	res := computeFactor(from, to)
+	if factorCacheLen.Add(1) <= maxCache {
+		factorCache.Store(key, res)
+	}
+	return res
+}
+
+func computeFactor(from, to string) factorResult {
+	fu, err := Parse(from)
+	if err != nil {
+		return factorResult{err: err}
+	}
+	tu, err := Parse(to)
+	if err != nil {
+		return factorResult{err: err}
+	}
+	if fu.Dim != tu.Dim {
+		return factorResult{err: fmt.Errorf("ucum: cannot convert %q (dimension %s) to %q (dimension %s): dimensions differ",
+			from, fu.Dim, to, tu.Dim)}
+	}
+	if (fu.Affine || tu.Affine) && from != to {
+		return factorResult{err: fmt.Errorf("ucum: cannot convert %q to %q by a factor: the conversion is affine (has an offset)", from, to)}
+	}
+	r := new(big.Rat).Quo(fu.Factor, tu.Factor)
+	f, exact := r.Float64()
+	return factorResult{r: r, f: f, exact: exact}
+}
