@@ -143,7 +143,12 @@ func contains(s []string, v string) bool {
 // LookupPrometheus resolves a Prometheus-style name (as produced by the
 // Prometheus OTLP translator: '.' -> '_', unit suffix such as _seconds or
 // _bytes, _total for counters, _ratio for unit 1) to the registry entry it
-// was translated from. Only non-deprecated entries are indexed.
+// was translated from. Only non-deprecated entries are indexed. Besides the
+// exact translation (PrometheusName), each entry is also found under the
+// variants without the unit suffix, without _total, without both, and the
+// UTF-8 form that keeps the dots (http.server.request.duration_seconds); an
+// exact translation wins over a variant, and keys that two entries claim
+// equally are left out. The lookup does not allocate.
 func LookupPrometheus(promName string) (Entry, bool) {
 	e, ok := byPrometheusName[promName]
 	return e, ok
