@@ -1,0 +1,403 @@
+package test
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/pod-security-admission/api"
+	"k8s.io/pod-security-admission/policy"
+)
+
+// Every pod template passes the Pod Security "restricted" level (latest).
+func TestPodSecurityRestricted(t *testing.T) {
+	evaluator, err := policy.NewEvaluator(policy.DefaultChecks(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	restricted := api.LevelVersion{Level: api.LevelRestricted, Version: api.LatestVersion()}
+	for _, c := range allCases(t) {
+		t.Run(c.name, func(t *testing.T) {
+			w := renderCollected(t, c).workloads[0]
+			res := policy.AggregateCheckResults(evaluator.EvaluatePod(restricted, &w.template.ObjectMeta, &w.template.Spec))
+			if !res.Allowed {
+				t.Errorf("%s/%s violates Pod Security %s: %s", w.kind, w.name, restricted.String(), res.ForbiddenDetail())
+			}
+		})
+	}
+	// The check does catch something: the opt-in hostPath log mount and
+	// hostPorts of the agent are not allowed at the restricted level.
+	t.Run("agent-hostlogs-is-rejected", func(t *testing.T) {
+		c := renderCase{release: "otelcol-obtrace-agent",
+			values: []string{filepath.Join(examplesDir, "agent-to-gateway", "values.yaml")},
+			sets:   []string{"agent.hostLogs.enabled=true", "agent.hostPorts.enabled=true"}}
+		w := renderCollected(t, c).workloads[0]
+		res := policy.AggregateCheckResults(evaluator.EvaluatePod(restricted, &w.template.ObjectMeta, &w.template.Spec))
+		if res.Allowed {
+			t.Fatal("a hostPath volume and hostPorts passed the restricted level; the policy check is not effective")
+		}
+		for _, want := range []string{"hostPath", "hostPort"} {
+			if !strings.Contains(res.ForbiddenDetail(), want) {
+				t.Errorf("expected a %s finding, got: %s", want, res.ForbiddenDetail())
+			}
+		}
+	})
+}
+
+func TestInvariants(t *testing.T) {
+	for _, c := range allCases(t) {
+		t.Run(c.name, func(t *testing.T) {
+			r := renderCollected(t, c)
+			w := r.workloads[0]
+			ctr := container(t, w)
+			agent := w.kind == "DaemonSet"
+			cfg := r.collectorConfig(t)
+
+			checkSecurity(t, w, ctr)
+			checkProbes(t, ctr)
+			checkAPIKey(t, r, ctr, agent)
+			checkChecksum(t, r, w)
+			checkMemoryLimiter(t, cfg, ctr)
+			checkServices(t, r, agent)
+
+			// Selector must match the pod labels (else the workload is invalid).
+			for k, v := range w.selector.MatchLabels {
+				if w.template.Labels[k] != v {
+					t.Errorf("selector %s=%s does not match pod labels %v", k, v, w.template.Labels)
+				}
+			}
+			if !agent {
+				if len(r.pdbs) != 1 {
+					t.Errorf("gateway mode: expected 1 PodDisruptionBudget, got %d", len(r.pdbs))
+				}
+				autoscaled := len(r.hpas) == 1
+				if autoscaled {
+					ref := r.hpas[0].Spec.ScaleTargetRef
+					if ref.Kind != w.kind || ref.Name != w.name || ref.APIVersion != "apps/v1" {
+						t.Errorf("HPA targets %s %s/%s, want apps/v1 %s/%s", ref.APIVersion, ref.Kind, ref.Name, w.kind, w.name)
+					}
+				}
+				if w.kind == "StatefulSet" {
+					checkStatefulSet(t, r)
+				}
+				if pipelines, _ := dig(cfg, "service", "pipelines", "metrics", "processors").([]any); !containsAny(pipelines, "semanticmetrics") {
+					t.Errorf("gateway metrics pipeline lacks semanticmetrics: %v", pipelines)
+				}
+				if dig(cfg, "processors", "semanticmetrics", "mode") != "warn" {
+					t.Errorf("semanticmetrics mode = %v, want warn", dig(cfg, "processors", "semanticmetrics", "mode"))
+				}
+				if dig(cfg, "exporters", "obtrace", "sending_queue", "storage") != "file_storage/queue" {
+					t.Errorf("obtrace exporter queue is not persistent: %v", dig(cfg, "exporters", "obtrace", "sending_queue"))
+				}
+			} else {
+				if len(r.hpas)+len(r.pdbs) != 0 {
+					t.Errorf("agent mode renders no HPA/PDB, got %d/%d", len(r.hpas), len(r.pdbs))
+				}
+				if dig(cfg, "exporters", "obtrace") != nil {
+					t.Errorf("agent mode must not export to Obtrace directly")
+				}
+				if ep, _ := dig(cfg, "exporters", "otlp/gateway", "endpoint").(string); ep == "" {
+					t.Errorf("agent mode exports to no gateway endpoint")
+				}
+			}
+		})
+	}
+}
+
+func containsAny(list []any, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func checkSecurity(t *testing.T, w workload, ctr *corev1.Container) {
+	t.Helper()
+	psc, sc := w.template.Spec.SecurityContext, ctr.SecurityContext
+	if psc == nil || sc == nil {
+		t.Fatalf("missing pod or container securityContext")
+	}
+	if psc.RunAsNonRoot == nil || !*psc.RunAsNonRoot || sc.RunAsNonRoot == nil || !*sc.RunAsNonRoot {
+		t.Errorf("runAsNonRoot must be true on pod and container")
+	}
+	if sc.RunAsUser == nil || *sc.RunAsUser != 10001 {
+		t.Errorf("container runAsUser = %v, want 10001", sc.RunAsUser)
+	}
+	if psc.SeccompProfile == nil || psc.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault {
+		t.Errorf("pod seccompProfile must be RuntimeDefault, got %v", psc.SeccompProfile)
+	}
+	if sc.ReadOnlyRootFilesystem == nil || !*sc.ReadOnlyRootFilesystem {
+		t.Errorf("readOnlyRootFilesystem must be true")
+	}
+	if sc.AllowPrivilegeEscalation == nil || *sc.AllowPrivilegeEscalation {
+		t.Errorf("allowPrivilegeEscalation must be false")
+	}
+	if sc.Capabilities == nil || len(sc.Capabilities.Drop) != 1 || sc.Capabilities.Drop[0] != "ALL" || len(sc.Capabilities.Add) != 0 {
+		t.Errorf("capabilities must drop ALL and add none, got %+v", sc.Capabilities)
+	}
+}
+
+func checkProbes(t *testing.T, ctr *corev1.Container) {
+	t.Helper()
+	for name, p := range map[string]*corev1.Probe{"liveness": ctr.LivenessProbe, "readiness": ctr.ReadinessProbe} {
+		if p == nil || p.HTTPGet == nil || p.HTTPGet.Port.IntValue() != 13133 {
+			t.Errorf("%s probe must be an HTTP GET on health_check :13133, got %+v", name, p)
+		}
+	}
+}
+
+func checkAPIKey(t *testing.T, r rendered, ctr *corev1.Container, agent bool) {
+	t.Helper()
+	var keyEnv *corev1.EnvVar
+	for i, e := range ctr.Env {
+		if e.Name == "OBTRACE_API_KEY" {
+			keyEnv = &ctr.Env[i]
+		}
+	}
+	if !agent {
+		if keyEnv == nil {
+			t.Fatalf("gateway container has no OBTRACE_API_KEY")
+		}
+		if keyEnv.Value != "" || keyEnv.ValueFrom == nil || keyEnv.ValueFrom.SecretKeyRef == nil {
+			t.Fatalf("OBTRACE_API_KEY must come only from a secretKeyRef, got %+v", keyEnv)
+		}
+	}
+	if keyEnv != nil {
+		ref := keyEnv.ValueFrom.SecretKeyRef
+		// The referenced Secret is either chart-made (then rendered here) or existing.
+		for _, s := range r.secrets {
+			if s.Name == ref.Name {
+				if _, ok := s.Data[ref.Key]; !ok {
+					t.Errorf("Secret %s has no key %s", s.Name, ref.Key)
+				}
+			}
+		}
+	}
+	if dig(mapOf(t, r), "exporters", "obtrace") != nil {
+		if got := dig(mapOf(t, r), "exporters", "obtrace", "api_key"); got != "${env:OBTRACE_API_KEY}" {
+			t.Errorf("exporter api_key = %q, want ${env:OBTRACE_API_KEY}", got)
+		}
+	}
+	// No secret value in any ConfigMap, nor in any env value.
+	secrets := []string{secretValueForTests}
+	for _, s := range r.secrets {
+		for _, v := range s.Data {
+			secrets = append(secrets, string(v))
+		}
+	}
+	for _, cm := range r.configMaps {
+		for k, v := range cm.Data {
+			for _, s := range secrets {
+				if s != "" && strings.Contains(v, s) {
+					t.Errorf("ConfigMap %s key %s contains the API key", cm.Name, k)
+				}
+			}
+		}
+	}
+	for _, e := range ctr.Env {
+		for _, s := range secrets {
+			if s != "" && e.Value != "" && strings.Contains(e.Value, s) {
+				t.Errorf("env %s contains the API key inline", e.Name)
+			}
+		}
+	}
+}
+
+func mapOf(t *testing.T, r rendered) map[string]any { return r.collectorConfig(t) }
+
+func checkChecksum(t *testing.T, r rendered, w workload) {
+	t.Helper()
+	sum := sha256.Sum256([]byte(r.collectorConfigText(t)))
+	want := hex.EncodeToString(sum[:])
+	if got := w.template.Annotations["checksum/config"]; got != want {
+		t.Errorf("checksum/config = %q, want sha256 of the ConfigMap's config.yaml %q", got, want)
+	}
+}
+
+// memory_limiter: limit_mib = 80% of the memory limit, spike = 25% of that;
+// without a memory limit it falls back to percentages.
+func checkMemoryLimiter(t *testing.T, cfg map[string]any, ctr *corev1.Container) {
+	t.Helper()
+	ml, _ := dig(cfg, "processors", "memory_limiter").(map[string]any)
+	if ml == nil {
+		t.Fatal("no memory_limiter processor")
+	}
+	for _, p := range []string{"traces", "metrics", "logs"} {
+		procs, _ := dig(cfg, "service", "pipelines", p, "processors").([]any)
+		if len(procs) == 0 || procs[0] != "memory_limiter" {
+			t.Errorf("pipeline %s must start with memory_limiter, got %v", p, procs)
+		}
+	}
+	limit, ok := ctr.Resources.Limits[corev1.ResourceMemory]
+	if !ok {
+		if ml["limit_percentage"] == nil {
+			t.Errorf("no memory limit and no limit_percentage: %v", ml)
+		}
+		return
+	}
+	mib := limit.Value() / (1 << 20)
+	wantLimit := mib * 80 / 100
+	wantSpike := wantLimit * 25 / 100
+	if num(ml["limit_mib"]) != wantLimit || num(ml["spike_limit_mib"]) != wantSpike {
+		t.Errorf("memory_limiter limit_mib/spike_limit_mib = %v/%v, want %d/%d for a %s limit",
+			ml["limit_mib"], ml["spike_limit_mib"], wantLimit, wantSpike, limit.String())
+	}
+	for _, e := range ctr.Env {
+		if e.Name == "GOMEMLIMIT" {
+			q := resource.MustParse(strings.TrimSuffix(e.Value, "B"))
+			if q.Value() != wantLimit<<20 {
+				t.Errorf("GOMEMLIMIT = %s, want %dMiB", e.Value, wantLimit)
+			}
+		}
+	}
+}
+
+func num(v any) int64 {
+	switch n := v.(type) {
+	case float64:
+		return int64(n)
+	case int64:
+		return n
+	case int:
+		return int64(n)
+	}
+	return -1
+}
+
+func checkServices(t *testing.T, r rendered, agent bool) {
+	t.Helper()
+	var main *corev1.Service
+	for _, s := range r.services {
+		if s.Spec.ClusterIP != corev1.ClusterIPNone {
+			main = s
+		}
+	}
+	if main == nil {
+		t.Fatal("no (non-headless) Service")
+	}
+	ports := map[int32]bool{}
+	for _, p := range main.Spec.Ports {
+		ports[p.Port] = true
+	}
+	for _, p := range []int32{4317, 4318, 8888} {
+		if !ports[p] {
+			t.Errorf("Service %s lacks port %d", main.Name, p)
+		}
+	}
+	local := main.Spec.InternalTrafficPolicy != nil && *main.Spec.InternalTrafficPolicy == corev1.ServiceInternalTrafficPolicyLocal
+	if agent != local {
+		t.Errorf("Service internalTrafficPolicy Local = %v, want %v (agent mode)", local, agent)
+	}
+}
+
+func checkStatefulSet(t *testing.T, r rendered) {
+	t.Helper()
+	for _, m := range r.all {
+		sts, ok := m.Obj.(*appsv1.StatefulSet)
+		if !ok {
+			continue
+		}
+		if len(sts.Spec.VolumeClaimTemplates) != 1 || sts.Spec.VolumeClaimTemplates[0].Name != "queue" {
+			t.Errorf("StatefulSet needs one volumeClaimTemplate named queue, got %d", len(sts.Spec.VolumeClaimTemplates))
+		}
+		for _, v := range sts.Spec.Template.Spec.Volumes {
+			if v.Name == "queue" {
+				t.Errorf("StatefulSet pod template must not also define a queue volume (%+v)", v.VolumeSource)
+			}
+		}
+		headless := false
+		for _, s := range r.services {
+			if s.Spec.ClusterIP == corev1.ClusterIPNone && s.Name == sts.Spec.ServiceName {
+				headless = true
+			}
+		}
+		if !headless {
+			t.Errorf("StatefulSet serviceName %q has no headless Service", sts.Spec.ServiceName)
+		}
+	}
+}
+
+// A config change changes the checksum/config annotation, so pods roll.
+func TestConfigChangeRollsPods(t *testing.T) {
+	minimal := []string{filepath.Join(examplesDir, "gateway-minimal", "values.yaml")}
+	a := renderCollected(t, renderCase{release: "r", values: minimal})
+	b := renderCollected(t, renderCase{release: "r", values: minimal, sets: []string{"config.processors.batch.timeout=5s"}})
+	ca := a.workloads[0].template.Annotations["checksum/config"]
+	cb := b.workloads[0].template.Annotations["checksum/config"]
+	if ca == "" || ca == cb {
+		t.Fatalf("checksum/config did not change with the config: %q vs %q", ca, cb)
+	}
+	if got := dig(b.collectorConfig(t), "processors", "batch", "timeout"); got != "5s" {
+		t.Errorf("config override not merged: batch.timeout = %v", got)
+	}
+	if got := dig(b.collectorConfig(t), "processors", "batch", "send_batch_size"); num(got) != 8192 {
+		t.Errorf("deep merge lost the default batch.send_batch_size: %v", got)
+	}
+}
+
+// The schema rejects typos and wrong types; required values fail clearly.
+func TestValuesRejected(t *testing.T) {
+	minimal := []string{filepath.Join(examplesDir, "gateway-minimal", "values.yaml")}
+	cases := []struct {
+		name  string
+		sets  []string
+		wants []string
+	}{
+		{"misspelled top-level key", []string{"replicaCont=3"}, []string{"replicaCont", "not allowed"}},
+		{"misspelled nested key", []string{"obtrace.apiKey.existingSecretName=x"}, []string{"existingSecretName", "not allowed"}},
+		{"wrong type", []string{"autoscaling.maxReplicas=ten"}, []string{"maxReplicas", "want integer"}},
+		{"unknown mode", []string{"mode=sidecar"}, []string{"mode"}},
+		{"bad memory quantity", []string{"resources.limits.memory=lots"}, []string{"memory"}},
+		{"agent without gateway", []string{"mode=agent"}, []string{"agent.gatewayEndpoint is required"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := render(t, "r", minimal, c.sets...)
+			if err == nil {
+				t.Fatalf("helm template --set %v succeeded; want a failure", c.sets)
+			}
+			for _, w := range c.wants {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error does not mention %q:\n%v", w, err)
+				}
+			}
+		})
+	}
+	t.Run("gateway without API key", func(t *testing.T) {
+		_, err := render(t, "r", nil)
+		if err == nil || !strings.Contains(err.Error(), "gateway mode needs an Obtrace API key") {
+			t.Fatalf("want a clear API key error, got %v", err)
+		}
+	})
+}
+
+// With OTELCOL_BIN, the real binary validates every rendered configuration.
+func TestRenderedConfigValidates(t *testing.T) {
+	bin := os.Getenv("OTELCOL_BIN")
+	if bin == "" {
+		t.Skip("SKIP: set OTELCOL_BIN=/path/to/otelcol-obtrace to validate the rendered collector configs with the binary")
+	}
+	for _, c := range allCases(t) {
+		t.Run(c.name, func(t *testing.T) {
+			r := renderCollected(t, c)
+			file := filepath.Join(t.TempDir(), "config.yaml")
+			if err := os.WriteFile(file, []byte(r.collectorConfigText(t)), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command(bin, "validate", "--config="+file)
+			cmd.Env = append(os.Environ(), "OBTRACE_API_KEY=obt_live_test_validate_key", "K8S_NODE_NAME=node-1")
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("%s validate --config=%s: %v\n%s", bin, file, err, out)
+			}
+		})
+	}
+}
