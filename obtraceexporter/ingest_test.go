@@ -223,3 +223,16 @@ func testLogs(resources ...map[string]any) plog.Logs {
 	}
 	return ld
 }
+
+// newTracesPartialSuccess returns a protobuf ExportTraceServiceResponse
+// reporting rejected spans.
+func newTracesPartialSuccess(rejected int64, message string) []byte {
+	resp := ptraceotlp.NewExportResponse()
+	resp.PartialSuccess().SetRejectedSpans(rejected)
+	resp.PartialSuccess().SetErrorMessage(message)
+	body, err := resp.MarshalProto()
+	if err != nil {
+		panic(err)
+	}
+	return body
+}

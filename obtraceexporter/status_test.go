@@ -13,7 +13,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer/consumererror"
-	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
@@ -189,18 +188,7 @@ func TestRetriesExhaustedIsNotPermanent(t *testing.T) {
 }
 
 func TestPartialSuccessIsLoggedAndCounted(t *testing.T) {
-	f := newFakeIngest(t, func(_ int, w http.ResponseWriter, _ *http.Request) {
-		resp := ptraceotlp.NewExportResponse()
-		resp.PartialSuccess().SetRejectedSpans(1)
-		resp.PartialSuccess().SetErrorMessage("1 span has no service.name")
-		body, err := resp.MarshalProto()
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
-		}
-		w.Header().Set("Content-Type", "application/x-protobuf")
-		_, _ = w.Write(body)
-	})
+	f := newFakeIngest(t, func(_ int, w http.ResponseWriter, _ *http.Request) { respondPartialSuccess(w) })
 	tel := componenttest.NewTelemetry()
 	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
 	set, logs := testSettings(tel.NewTelemetrySettings())
