@@ -72,7 +72,9 @@ func TestAPIKeyNeverLeaks(t *testing.T) {
 		func(c *Config) { c.APIKey = testAPIKey + "\n" },
 		func(c *Config) { c.Endpoint = "http://ingest.obtrace.ai/" + testAPIKey },
 		func(c *Config) { c.TracesEndpoint = "ftp://x/" + testAPIKey },
-		func(c *Config) { c.Headers = configopaque.MapList{{Name: "Authorization", Value: "Bearer " + testAPIKey}} },
+		func(c *Config) {
+			c.Headers = configopaque.MapList{{Name: "Authorization", Value: "Bearer " + testAPIKey}}
+		},
 	} {
 		bad := testConfig(f)
 		mutate(bad)
