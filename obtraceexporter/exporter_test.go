@@ -4,10 +4,14 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componenttest"
+	"go.opentelemetry.io/collector/config/configoptional"
+	"go.opentelemetry.io/collector/exporter/exporterhelper"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 )
 
@@ -191,4 +195,36 @@ func TestCapabilities(t *testing.T) {
 	td.MarkReadOnly()
 	require.NoError(t, exp.ConsumeTraces(context.Background(), td))
 	require.Len(t, f.received(), 1)
+}
+
+func TestQueuedDelivery(t *testing.T) {
+	f := newFakeIngest(t, nil)
+	cfg := testConfig(f)
+	cfg.QueueConfig = createDefaultConfig().(*Config).QueueConfig // the default in-memory queue
+	cfg.Identity = testIdentity
+	set, _ := testSettings(component.TelemetrySettings{})
+	exp := startTraces(t, set, cfg)
+
+	require.NoError(t, exp.ConsumeTraces(context.Background(), testTraces(map[string]any{"service.name": "cart"})))
+	require.Eventually(t, func() bool { return len(f.received()) == 1 }, 5*time.Second, 10*time.Millisecond)
+	attrs := resourceAttrs(t, f.received()[0])
+	require.Len(t, attrs, 1)
+	assert.Equal(t, "acme", attrs[0]["obtrace.tenant_id"])
+}
+
+func TestPersistentQueueNeedsItsStorageExtension(t *testing.T) {
+	f := newFakeIngest(t, nil)
+	cfg := testConfig(f)
+	queue := exporterhelper.NewDefaultQueueConfig()
+	storage := component.MustNewIDWithName("file_storage", "obtrace")
+	queue.StorageID = &storage
+	cfg.QueueConfig = configoptional.Some(queue)
+	set, _ := testSettings(component.TelemetrySettings{})
+
+	exp, err := NewFactory().CreateTraces(context.Background(), set, cfg)
+	require.NoError(t, err)
+	err = exp.Start(context.Background(), componenttest.NewNopHost())
+	require.Error(t, err, "sending_queue.storage is handed to exporterhelper, which looks the extension up")
+	assert.Contains(t, err.Error(), "storage")
+	require.NoError(t, exp.Shutdown(context.Background()))
 }
