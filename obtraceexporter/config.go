@@ -184,19 +184,17 @@ func redactKey(err error, key string) error {
 	if err == nil || key == "" || !strings.Contains(err.Error(), key) {
 		return err
 	}
-	return &redactedError{err: err, key: key}
+	return &redactedError{err: err, msg: strings.ReplaceAll(err.Error(), key, "[REDACTED]")}
 }
 
-// redactedError hides the API key in the text of the wrapped error, while
-// keeping it visible to errors.Is / errors.As (so permanent and throttle
-// errors keep their meaning for the exporterhelper retry logic).
+// redactedError replaces the text of the wrapped error by a redacted copy,
+// while keeping the error visible to errors.Is / errors.As (so permanent and
+// throttle errors keep their meaning for the exporterhelper retry logic).
 type redactedError struct {
 	err error
-	key string
+	msg string
 }
 
-func (e *redactedError) Error() string {
-	return strings.ReplaceAll(e.err.Error(), e.key, "[REDACTED]")
-}
+func (e *redactedError) Error() string { return e.msg }
 
 func (e *redactedError) Unwrap() error { return e.err }

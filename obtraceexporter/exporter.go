@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
+	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/pdata/ptrace"
@@ -90,27 +91,40 @@ func (e *obtraceExporter) shutdown(ctx context.Context) error {
 func (e *obtraceExporter) pushTraces(next consumer.Traces) consumer.ConsumeTracesFunc {
 	return func(ctx context.Context, td ptrace.Traces) error {
 		e.identity.applyTraces(td)
-		return e.send(ctx, td.SpanCount(), func(ctx context.Context) error { return next.ConsumeTraces(ctx, td) })
+		rss := td.ResourceSpans()
+		services := func() []string {
+			return serviceNames(rss.Len(), func(i int) pcommon.Resource { return rss.At(i).Resource() })
+		}
+		return e.send(ctx, td.SpanCount(), services, func(ctx context.Context) error { return next.ConsumeTraces(ctx, td) })
 	}
 }
 
 func (e *obtraceExporter) pushMetrics(next consumer.Metrics) consumer.ConsumeMetricsFunc {
 	return func(ctx context.Context, md pmetric.Metrics) error {
 		e.identity.applyMetrics(md)
-		return e.send(ctx, md.DataPointCount(), func(ctx context.Context) error { return next.ConsumeMetrics(ctx, md) })
+		rms := md.ResourceMetrics()
+		services := func() []string {
+			return serviceNames(rms.Len(), func(i int) pcommon.Resource { return rms.At(i).Resource() })
+		}
+		return e.send(ctx, md.DataPointCount(), services, func(ctx context.Context) error { return next.ConsumeMetrics(ctx, md) })
 	}
 }
 
 func (e *obtraceExporter) pushLogs(next consumer.Logs) consumer.ConsumeLogsFunc {
 	return func(ctx context.Context, ld plog.Logs) error {
 		e.identity.applyLogs(ld)
-		return e.send(ctx, ld.LogRecordCount(), func(ctx context.Context) error { return next.ConsumeLogs(ctx, ld) })
+		rls := ld.ResourceLogs()
+		services := func() []string {
+			return serviceNames(rls.Len(), func(i int) pcommon.Resource { return rls.At(i).Resource() })
+		}
+		return e.send(ctx, ld.LogRecordCount(), services, func(ctx context.Context) error { return next.ConsumeLogs(ctx, ld) })
 	}
 }
 
 // send makes one upstream call (one HTTP request) for items items and
-// accounts for its outcome.
-func (e *obtraceExporter) send(ctx context.Context, items int, call func(context.Context) error) error {
+// accounts for its outcome. services lists the batch's service.name values;
+// it is only called to log a refused request.
+func (e *obtraceExporter) send(ctx context.Context, items int, services func() []string, call func(context.Context) error) error {
 	ex := &exchange{signal: e.signal}
 	err := call(withExchange(ctx, ex))
 
@@ -131,6 +145,7 @@ func (e *obtraceExporter) send(ctx context.Context, items int, call func(context
 				zap.String("signal", string(e.signal)),
 				zap.String("endpoint", e.url),
 				zap.Int("dropped_items", items),
+				zap.Strings("service_names", services()),
 			}, e.idFields...)...)
 			err = consumererror.NewPermanent(fmt.Errorf("obtrace ingest refused the request with HTTP %d (%s): %w", ex.statusCode, hint, err))
 		}

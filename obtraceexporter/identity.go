@@ -90,6 +90,25 @@ func (id identity) applyLogs(ld plog.Logs) {
 	}
 }
 
+// maxLoggedServiceNames bounds the service names listed in a log entry.
+const maxLoggedServiceNames = 10
+
+// serviceNames returns the distinct service.name values of resources, in
+// order of appearance, at most maxLoggedServiceNames of them.
+func serviceNames(n int, resource func(int) pcommon.Resource) []string {
+	var names []string
+	seen := make(map[string]bool)
+	for i := 0; i < n && len(names) < maxLoggedServiceNames; i++ {
+		v, ok := resource(i).Attributes().Get("service.name")
+		if !ok || seen[v.AsString()] {
+			continue
+		}
+		seen[v.AsString()] = true
+		names = append(names, v.AsString())
+	}
+	return names
+}
+
 // logFields describes the configured identity for log entries.
 func (cfg IdentityConfig) logFields() []zap.Field {
 	return []zap.Field{

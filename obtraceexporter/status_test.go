@@ -101,6 +101,7 @@ func TestRefusedRequestsArePermanentAndLogged(t *testing.T) {
 			assert.Equal(t, "checkout-api", fields["app_id"])
 			assert.Equal(t, "production", fields["env"])
 			assert.EqualValues(t, 2, fields["dropped_items"])
+			assert.Equal(t, []any{"cart"}, fields["service_names"])
 
 			// The same refusal again: sent once more, but not logged again so soon.
 			err = exp.ConsumeTraces(context.Background(), testTraces(map[string]any{"service.name": "cart"}))

@@ -1,0 +1,36 @@
+package obtraceexporter
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+)
+
+func TestServiceNames(t *testing.T) {
+	var resources []map[string]any
+	for _, name := range []string{"cart", "billing", "cart"} {
+		resources = append(resources, map[string]any{"service.name": name})
+	}
+	resources = append(resources, map[string]any{"host.name": "no-service"})
+	for i := 0; i < 2*maxLoggedServiceNames; i++ {
+		resources = append(resources, map[string]any{"service.name": fmt.Sprintf("svc-%02d", i)})
+	}
+	td := testTraces(resources...)
+	rss := td.ResourceSpans()
+
+	names := serviceNames(rss.Len(), func(i int) pcommon.Resource { return rss.At(i).Resource() })
+
+	assert.Len(t, names, maxLoggedServiceNames)
+	assert.Equal(t, []string{"cart", "billing", "svc-00"}, names[:3], "distinct, in order of appearance")
+}
+
+func TestIdentityNoFieldsAddsNothing(t *testing.T) {
+	id := newIdentity(IdentityConfig{OverrideIdentity: true})
+	assert.False(t, id.mutates())
+	td := testTraces(map[string]any{"service.name": "cart"})
+	td.MarkReadOnly() // would panic on any write
+	id.applyTraces(td)
+	assert.Equal(t, map[string]any{"service.name": "cart"}, td.ResourceSpans().At(0).Resource().Attributes().AsRaw())
+}
