@@ -90,8 +90,24 @@ test-unit: ## unit tests of our components
 test-integration: $(BINARY) ## the real binary on loopback, fed by the OpenTelemetry Go SDK; configs/ validated
 	OTELCOL_BIN=$(BINARY) go test -count=1 -timeout 15m ./internal/e2e/...
 
+.PHONY: chart-check
+chart-check: $(HELM) $(BINARY) ## helm lint --strict per example; chart Go tests (goldens, strict decode, PSS, schema, validate)
+	HELM=$(HELM) KUBE_VERSION=$(KUBE_VERSION) OTELCOL_BIN=$(BINARY) build/chart-check.sh
+
+.PHONY: chart-update
+chart-update: $(HELM) ## rewrite charts/otelcol-obtrace/examples/*/rendered after a chart change
+	UPDATE=1 HELM=$(HELM) KUBE_VERSION=$(KUBE_VERSION) build/chart-check.sh
+
+.PHONY: image-check
+image-check: $(BINARY) ## build the image with buildah (no engine, no pull) and check it
+	build/image-check.sh $(BINARY)
+
+.PHONY: docker
+docker: $(BINARY) ## the runtime image from the prebuilt binary (docker or buildah)
+	build/image-build.sh $(BINARY) otelcol-obtrace:0.1.0
+
 .PHONY: test
-test: $(BUILD_DIR) check-generated lint test-unit test-integration ## every test
+test: $(BUILD_DIR) check-generated lint test-unit test-integration chart-check image-check ## every test
 
 $(BUILD_DIR):
 	@mkdir -p $@

@@ -50,7 +50,7 @@ func TestShippedConfigsValidate(t *testing.T) {
 
 // TestPrintConfigRedactsAPIKey: print-config shows the resolved configuration, never the key.
 func TestPrintConfigRedactsAPIKey(t *testing.T) {
-	out, err := runBinary(t, configEnv(t), "print-config", "--feature-gates=otelcol.printInitialConfig",
+	out, err := runBinary(t, configEnv(t), "print-config",
 		"--config", "../../configs/gateway.yaml")
 	if err != nil {
 		t.Fatalf("print-config: %v\n%s", err, out)
