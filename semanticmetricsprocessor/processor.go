@@ -1,0 +1,334 @@
+package semanticmetricsprocessor // import "github.com/obtraceai/otelcol-obtrace/semanticmetricsprocessor"
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/processor"
+	"go.opentelemetry.io/collector/processor/processorhelper"
+	"go.uber.org/zap"
+
+	"github.com/obtraceai/otelcol-obtrace/semanticmetricsprocessor/internal/metadata"
+)
+
+// AnnotationKey is the metric metadata key (and, with annotate_attributes,
+// the data-point attribute key) that lists the rule ids of a metric's
+// unresolved findings, comma-joined.
+const AnnotationKey = "semconv.violations"
+
+const serviceNameKey = "service.name"
+
+type semanticProcessor struct {
+	logger    *zap.Logger
+	cfg       *Config
+	an        *analyzer
+	cache     *verdictCache
+	rep       *reporter
+	telemetry *metadata.TelemetryBuilder
+
+	started  bool
+	stopOnce sync.Once
+	stop     chan struct{}
+	done     chan struct{}
+}
+
+func newSemanticProcessor(set processor.Settings, cfg *Config) (*semanticProcessor, error) {
+	an, err := newAnalyzer(cfg)
+	if err != nil {
+		return nil, err
+	}
+	tb, err := metadata.NewTelemetryBuilder(set.TelemetrySettings)
+	if err != nil {
+		return nil, err
+	}
+	return &semanticProcessor{
+		logger:    set.Logger,
+		cfg:       cfg,
+		an:        an,
+		cache:     newVerdictCache(cfg.CacheSize),
+		rep:       newReporter(set.Logger),
+		telemetry: tb,
+		stop:      make(chan struct{}),
+		done:      make(chan struct{}),
+	}, nil
+}
+
+func (p *semanticProcessor) start(context.Context, component.Host) error {
+	if p.cfg.ReportInterval <= 0 {
+		return nil
+	}
+	p.started = true
+	go func() {
+		defer close(p.done)
+		t := time.NewTicker(p.cfg.ReportInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				p.rep.flush()
+			case <-p.stop:
+				return
+			}
+		}
+	}()
+	return nil
+}
+
+func (p *semanticProcessor) shutdown(ctx context.Context) error {
+	if p.started {
+		p.stopOnce.Do(func() { close(p.stop) })
+		select {
+		case <-p.done:
+		case <-ctx.Done():
+		}
+	}
+	p.telemetry.Shutdown()
+	return nil
+}
+
+// verdictFor returns the cached verdict of m; compliant metrics return okVerdict.
+func (p *semanticProcessor) verdictFor(m pmetric.Metric) *verdict {
+	k := cacheKey{name: m.Name(), unit: m.Unit(), typ: m.Type()}
+	if k.typ == pmetric.MetricTypeSum {
+		k.mono = m.Sum().IsMonotonic()
+	}
+	if v, ok := p.cache.get(k); ok {
+		return v
+	}
+	v := p.an.analyze(k)
+	p.cache.put(k, v)
+	return v
+}
+
+func (p *semanticProcessor) processMetrics(ctx context.Context, md pmetric.Metrics) (pmetric.Metrics, error) {
+	dropped := false
+	rms := md.ResourceMetrics()
+	for i := 0; i < rms.Len(); i++ {
+		rm := rms.At(i)
+		service, haveService := "", false
+		sms := rm.ScopeMetrics()
+		for j := 0; j < sms.Len(); j++ {
+			ms := sms.At(j).Metrics()
+			var remove []bool
+			for k := 0; k < ms.Len(); k++ {
+				m := ms.At(k)
+				v := p.verdictFor(m)
+				if v == okVerdict {
+					continue
+				}
+				if !haveService {
+					service, haveService = serviceName(rm.Resource()), true
+				}
+				if p.handle(ctx, service, ms, k, m, v, &remove) {
+					dropped = true
+				}
+			}
+			if remove != nil {
+				idx := 0
+				ms.RemoveIf(func(pmetric.Metric) bool {
+					r := remove[idx]
+					idx++
+					return r
+				})
+			}
+		}
+	}
+	if dropped {
+		rms.RemoveIf(func(rm pmetric.ResourceMetrics) bool {
+			rm.ScopeMetrics().RemoveIf(func(sm pmetric.ScopeMetrics) bool { return sm.Metrics().Len() == 0 })
+			return rm.ScopeMetrics().Len() == 0
+		})
+		if rms.Len() == 0 {
+			return md, processorhelper.ErrSkipProcessingData
+		}
+	}
+	return md, nil
+}
+
+func serviceName(res pcommon.Resource) string {
+	if v, ok := res.Attributes().Get(serviceNameKey); ok {
+		return v.AsString()
+	}
+	return ""
+}
+
+// handle acts on one non-compliant metric. It returns true when the metric is dropped.
+func (p *semanticProcessor) handle(ctx context.Context, service string, ms pmetric.MetricSlice, idx int, m pmetric.Metric, v *verdict, remove *[]bool) bool {
+	name, unit := m.Name(), m.Unit() // for logs: before any rename
+	markRemove := func() {
+		if *remove == nil {
+			*remove = make([]bool, ms.Len())
+		}
+		(*remove)[idx] = true
+	}
+	if v.drop {
+		p.rep.report(service, name, unit, v, false)
+		for i := range v.findings {
+			p.telemetry.ProcessorSemanticmetricsViolations.Add(ctx, 1, v.findings[i].optUnfixed)
+		}
+		p.telemetry.ProcessorSemanticmetricsMetricsDropped.Add(ctx, 1)
+		p.telemetry.ProcessorSemanticmetricsDatapointsDropped.Add(ctx, int64(dataPointCount(m)))
+		markRemove()
+		return true
+	}
+	fixed, merged := false, false
+	if v.plan != nil {
+		fixed, merged = p.applyPlan(ctx, ms, idx, m, v.plan, *remove)
+		if merged {
+			markRemove()
+		}
+	}
+	p.rep.report(service, name, unit, v, fixed)
+	for i := range v.findings {
+		f := &v.findings[i]
+		if fixed && f.fix {
+			p.telemetry.ProcessorSemanticmetricsViolations.Add(ctx, 1, f.optFixed)
+		} else {
+			p.telemetry.ProcessorSemanticmetricsViolations.Add(ctx, 1, f.optUnfixed)
+		}
+	}
+	ann := v.annotation
+	if !fixed {
+		ann = v.annotationUnfixed
+	}
+	if ann != "" && !merged {
+		annotate(m, ann, p.cfg.AnnotateAttributes)
+		p.telemetry.ProcessorSemanticmetricsMetricsAnnotated.Add(ctx, 1)
+	}
+	return false
+}
+
+func isRemoved(remove []bool, idx int) bool { return remove != nil && remove[idx] }
+
+// applyPlan renames, converts and relabels m; all or nothing. merged is true
+// when m's points were moved into an existing metric of the target name.
+func (p *semanticProcessor) applyPlan(ctx context.Context, ms pmetric.MetricSlice, idx int, m pmetric.Metric, pl *plan, remove []bool) (applied, merged bool) {
+	newUnit := m.Unit()
+	if pl.setUnit {
+		newUnit = pl.unit
+	}
+	if pl.rename != "" {
+		for j := 0; j < ms.Len(); j++ {
+			if j == idx || isRemoved(remove, j) {
+				continue
+			}
+			host := ms.At(j)
+			if host.Name() != pl.rename {
+				continue
+			}
+			// Collision: merge only when kind, unit and temporality agree.
+			if !mergeable(m, host, newUnit) {
+				return false, false
+			}
+			if pl.conv != nil {
+				if !pl.conv.apply(m) {
+					return false, false
+				}
+				p.telemetry.ProcessorSemanticmetricsMetricsConverted.Add(ctx, 1)
+			}
+			moveDataPoints(m, host)
+			p.telemetry.ProcessorSemanticmetricsMetricsRenamed.Add(ctx, 1)
+			return true, true
+		}
+	}
+	if pl.conv != nil {
+		if !pl.conv.apply(m) {
+			return false, false
+		}
+		p.telemetry.ProcessorSemanticmetricsMetricsConverted.Add(ctx, 1)
+	}
+	if pl.rename != "" {
+		m.SetName(pl.rename)
+		p.telemetry.ProcessorSemanticmetricsMetricsRenamed.Add(ctx, 1)
+	}
+	if pl.setUnit {
+		m.SetUnit(pl.unit)
+	}
+	return true, false
+}
+
+func mergeable(m, host pmetric.Metric, unit string) bool {
+	if m.Type() != host.Type() || host.Unit() != unit {
+		return false
+	}
+	switch m.Type() {
+	case pmetric.MetricTypeSum:
+		return m.Sum().AggregationTemporality() == host.Sum().AggregationTemporality() &&
+			m.Sum().IsMonotonic() == host.Sum().IsMonotonic()
+	case pmetric.MetricTypeHistogram:
+		return m.Histogram().AggregationTemporality() == host.Histogram().AggregationTemporality()
+	case pmetric.MetricTypeExponentialHistogram:
+		return m.ExponentialHistogram().AggregationTemporality() == host.ExponentialHistogram().AggregationTemporality()
+	}
+	return true
+}
+
+func moveDataPoints(from, to pmetric.Metric) {
+	switch from.Type() {
+	case pmetric.MetricTypeGauge:
+		from.Gauge().DataPoints().MoveAndAppendTo(to.Gauge().DataPoints())
+	case pmetric.MetricTypeSum:
+		from.Sum().DataPoints().MoveAndAppendTo(to.Sum().DataPoints())
+	case pmetric.MetricTypeHistogram:
+		from.Histogram().DataPoints().MoveAndAppendTo(to.Histogram().DataPoints())
+	case pmetric.MetricTypeExponentialHistogram:
+		from.ExponentialHistogram().DataPoints().MoveAndAppendTo(to.ExponentialHistogram().DataPoints())
+	case pmetric.MetricTypeSummary:
+		from.Summary().DataPoints().MoveAndAppendTo(to.Summary().DataPoints())
+	}
+}
+
+// annotate writes the rule ids to the metric metadata, and to every data
+// point's attributes when attrs is set.
+func annotate(m pmetric.Metric, ids string, attrs bool) {
+	m.Metadata().PutStr(AnnotationKey, ids)
+	if !attrs {
+		return
+	}
+	forEachAttributes(m, func(a pcommon.Map) { a.PutStr(AnnotationKey, ids) })
+}
+
+func forEachAttributes(m pmetric.Metric, f func(pcommon.Map)) {
+	switch m.Type() {
+	case pmetric.MetricTypeGauge:
+		for i := 0; i < m.Gauge().DataPoints().Len(); i++ {
+			f(m.Gauge().DataPoints().At(i).Attributes())
+		}
+	case pmetric.MetricTypeSum:
+		for i := 0; i < m.Sum().DataPoints().Len(); i++ {
+			f(m.Sum().DataPoints().At(i).Attributes())
+		}
+	case pmetric.MetricTypeHistogram:
+		for i := 0; i < m.Histogram().DataPoints().Len(); i++ {
+			f(m.Histogram().DataPoints().At(i).Attributes())
+		}
+	case pmetric.MetricTypeExponentialHistogram:
+		for i := 0; i < m.ExponentialHistogram().DataPoints().Len(); i++ {
+			f(m.ExponentialHistogram().DataPoints().At(i).Attributes())
+		}
+	case pmetric.MetricTypeSummary:
+		for i := 0; i < m.Summary().DataPoints().Len(); i++ {
+			f(m.Summary().DataPoints().At(i).Attributes())
+		}
+	}
+}
+
+func dataPointCount(m pmetric.Metric) int {
+	switch m.Type() {
+	case pmetric.MetricTypeGauge:
+		return m.Gauge().DataPoints().Len()
+	case pmetric.MetricTypeSum:
+		return m.Sum().DataPoints().Len()
+	case pmetric.MetricTypeHistogram:
+		return m.Histogram().DataPoints().Len()
+	case pmetric.MetricTypeExponentialHistogram:
+		return m.ExponentialHistogram().DataPoints().Len()
+	case pmetric.MetricTypeSummary:
+		return m.Summary().DataPoints().Len()
+	}
+	return 0
+}

@@ -1,0 +1,605 @@
+package semanticmetricsprocessor // import "github.com/obtraceai/otelcol-obtrace/semanticmetricsprocessor"
+
+import (
+	"fmt"
+	"math/big"
+	"regexp"
+	"strings"
+	"sync"
+
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+
+	"github.com/obtraceai/otelcol-obtrace/semanticmetricsprocessor/internal/registry"
+	"github.com/obtraceai/otelcol-obtrace/semanticmetricsprocessor/internal/ucum"
+)
+
+// kind is the instrument a known metric must be sent as.
+type kind uint8
+
+const (
+	kindAny kind = iota
+	kindCounter
+	kindUpDownCounter
+	kindGauge
+	kindHistogram // explicit or exponential
+	kindExpHistogram
+	kindSummary
+	kindSum // monotonic or not
+)
+
+func (k kind) String() string {
+	return [...]string{"any", "counter", "updowncounter", "gauge", "histogram", "exponential_histogram", "summary", "sum"}[k]
+}
+
+func kindOfType(t MetricType) kind {
+	switch t {
+	case TypeCounter:
+		return kindCounter
+	case TypeUpDownCounter:
+		return kindUpDownCounter
+	case TypeSum:
+		return kindSum
+	case TypeGauge:
+		return kindGauge
+	case TypeHistogram:
+		return kindHistogram
+	case TypeExponentialHistogram:
+		return kindExpHistogram
+	case TypeSummary:
+		return kindSummary
+	}
+	return kindAny
+}
+
+func kindOfInstrument(i registry.Instrument) kind {
+	switch i {
+	case registry.Counter:
+		return kindCounter
+	case registry.UpDownCounter:
+		return kindUpDownCounter
+	case registry.Gauge:
+		return kindGauge
+	case registry.Histogram:
+		return kindHistogram
+	}
+	return kindAny
+}
+
+func describeType(t pmetric.MetricType, mono bool) string {
+	switch t {
+	case pmetric.MetricTypeSum:
+		if mono {
+			return "monotonic Sum"
+		}
+		return "non-monotonic Sum"
+	case pmetric.MetricTypeGauge:
+		return "Gauge"
+	case pmetric.MetricTypeHistogram:
+		return "Histogram"
+	case pmetric.MetricTypeExponentialHistogram:
+		return "ExponentialHistogram"
+	case pmetric.MetricTypeSummary:
+		return "Summary"
+	}
+	return "empty metric"
+}
+
+// checkKind applies the compatibility classes: histogram = Histogram or
+// ExponentialHistogram; counter = monotonic Sum; updowncounter = non-monotonic
+// Sum (a Gauge is information only); gauge = Gauge.
+func checkKind(want kind, t pmetric.MetricType, mono bool) (ok bool, lvl Level, msg string) {
+	if want == kindAny || t == pmetric.MetricTypeEmpty {
+		return true, 0, ""
+	}
+	switch want {
+	case kindCounter:
+		ok = t == pmetric.MetricTypeSum && mono
+	case kindUpDownCounter:
+		ok = t == pmetric.MetricTypeSum && !mono
+		if t == pmetric.MetricTypeGauge {
+			return false, LevelInformation, "expected updowncounter (non-monotonic Sum), received Gauge: a Prometheus round-trip loses the difference; accepted"
+		}
+	case kindSum:
+		ok = t == pmetric.MetricTypeSum
+	case kindGauge:
+		ok = t == pmetric.MetricTypeGauge
+	case kindHistogram:
+		ok = t == pmetric.MetricTypeHistogram || t == pmetric.MetricTypeExponentialHistogram
+		if t == pmetric.MetricTypeSummary {
+			return false, LevelViolation, "expected histogram, received Summary: a summary cannot become a histogram; no fix"
+		}
+	case kindExpHistogram:
+		ok = t == pmetric.MetricTypeExponentialHistogram
+	case kindSummary:
+		ok = t == pmetric.MetricTypeSummary
+	}
+	if ok {
+		return true, 0, ""
+	}
+	return false, LevelViolation, fmt.Sprintf("expected %s, received %s; no fix", want, describeType(t, mono))
+}
+
+// cacheKey identifies a verdict: everything the rules look at.
+type cacheKey struct {
+	name string
+	unit string
+	typ  pmetric.MetricType
+	mono bool
+}
+
+// finding is one rule result for a metric.
+type finding struct {
+	rule  string
+	level Level
+	msg   string // what is wrong and the suggested fix
+	fix   bool   // resolved by the verdict's plan when the plan is applied
+	// action is the effective configured action for this finding.
+	action Action
+	// telemetry attribute sets for "fixed" and "not fixed" outcomes.
+	optFixed, optUnfixed metric.MeasurementOption
+}
+
+// plan is the normalization of one metric: all of it or nothing.
+type plan struct {
+	rename  string
+	unit    string
+	setUnit bool
+	conv    *conversion
+}
+
+// verdict is the cached outcome of every rule for a cacheKey under the
+// processor's configuration.
+type verdict struct {
+	findings []finding
+	plan     *plan // nil when nothing is normalized
+	drop     bool
+	// annotation lists the rule ids written to metadata when the plan is
+	// applied (or there is no plan); annotationUnfixed when the plan could not
+	// be applied at run time (exponential scale, rename collision).
+	annotation, annotationUnfixed string
+}
+
+// okVerdict is shared by every compliant metric.
+var okVerdict = &verdict{}
+
+type target struct {
+	name string // rename target, "" for none
+	unit string // expected unit, "" when unchecked
+	kind kind
+	// hintUnit is the unit of a deprecated source entry, used when the data has no unit.
+	hintUnit string
+}
+
+type builder struct {
+	k        cacheKey
+	findings []finding
+	plan     plan
+	hasPlan  bool
+	refused  bool
+}
+
+func (b *builder) add(rule string, lvl Level, fix bool, format string, args ...any) {
+	b.findings = append(b.findings, finding{rule: rule, level: lvl, fix: fix, msg: fmt.Sprintf(format, args...)})
+	if fix {
+		b.hasPlan = true
+	}
+}
+
+func (b *builder) setUnit(u string) {
+	b.plan.unit, b.plan.setUnit, b.hasPlan = u, true, true
+}
+
+func (b *builder) refuse() { b.refused = true }
+
+// analyzer computes verdicts. It is immutable after construction.
+type analyzer struct {
+	mode               Action
+	rules              map[string]Action
+	custom             map[string]CustomMetric
+	aliases            map[string]Alias
+	ignore             []*regexp.Regexp
+	manyToOneTargets   map[string]bool
+	annotateAttributes bool
+}
+
+func newAnalyzer(cfg *Config) (*analyzer, error) {
+	a := &analyzer{
+		mode:               cfg.Mode,
+		rules:              cfg.Rules,
+		custom:             map[string]CustomMetric{},
+		aliases:            cfg.Aliases,
+		annotateAttributes: cfg.AnnotateAttributes,
+		manyToOneTargets:   manyToOneTargets(),
+	}
+	for _, cm := range cfg.CustomMetrics {
+		a.custom[cm.Name] = cm
+	}
+	for _, s := range cfg.Ignore {
+		re, err := regexp.Compile(s)
+		if err != nil {
+			return nil, fmt.Errorf("ignore: invalid regular expression %q: %w", s, err)
+		}
+		a.ignore = append(a.ignore, re)
+	}
+	return a, nil
+}
+
+var (
+	manyToOneOnce sync.Once
+	manyToOneMap  map[string]bool
+)
+
+// manyToOneTargets returns the names that two or more deprecated names are
+// renamed to directly (for example messaging.client.operation.duration).
+func manyToOneTargets() map[string]bool {
+	manyToOneOnce.Do(func() {
+		preds := map[string]map[string]bool{}
+		for _, e := range registry.Entries() {
+			if e.Deprecated && e.RenamedTo != "" {
+				if preds[e.RenamedTo] == nil {
+					preds[e.RenamedTo] = map[string]bool{}
+				}
+				preds[e.RenamedTo][e.Name] = true
+			}
+		}
+		manyToOneMap = map[string]bool{}
+		for t, p := range preds {
+			if len(p) > 1 {
+				manyToOneMap[t] = true
+			}
+		}
+	})
+	return manyToOneMap
+}
+
+// actionFor returns the effective action of a finding. Information-level
+// findings never drop unless the rule is explicitly configured to.
+func (a *analyzer) actionFor(rule string, lvl Level) Action {
+	act, explicit := a.rules[rule]
+	if !explicit {
+		if ruleByID[rule].defaultOff {
+			return ActionOff
+		}
+		act = a.mode
+	}
+	if lvl == LevelInformation && !explicit && act == ActionDrop {
+		return ActionWarn
+	}
+	return act
+}
+
+// analyze runs every rule on k.
+func (a *analyzer) analyze(k cacheKey) *verdict {
+	for _, re := range a.ignore {
+		if re.MatchString(k.name) {
+			return okVerdict
+		}
+	}
+	b := &builder{k: k}
+	if cm, ok := a.custom[k.name]; ok {
+		a.checkAgainst(b, target{unit: cm.Unit, kind: kindOfType(cm.Type)})
+	} else if al, ok := a.aliases[k.name]; ok {
+		a.checkAlias(b, al)
+	} else if e, ok := registry.Lookup(k.name); ok {
+		a.checkRegistry(b, e)
+	} else if e, ok := a.lookupPrometheus(k.name); ok {
+		a.checkRename(b, RuleNamePrometheusStyle, LevelViolation, target{name: e.Name, unit: e.Unit, kind: kindOfInstrument(e.Instrument)},
+			"Prometheus-style name of %s", e.Name)
+	} else {
+		a.lintUnknown(b)
+	}
+	return a.finish(b)
+}
+
+func (a *analyzer) lookupPrometheus(name string) (registry.Entry, bool) {
+	if !isUnderscoreOnly(name) {
+		return registry.Entry{}, false
+	}
+	e, ok := registry.LookupPrometheus(name)
+	if !ok || e.Name == name || e.Deprecated {
+		return registry.Entry{}, false
+	}
+	return e, true
+}
+
+func (a *analyzer) checkAlias(b *builder, al Alias) {
+	rule := RuleNameAlias
+	if isUnderscoreOnly(b.k.name) {
+		rule = RuleNamePrometheusStyle
+	}
+	t := target{name: al.Name}
+	if cm, ok := a.custom[al.Name]; ok {
+		t.unit, t.kind = cm.Unit, kindOfType(cm.Type)
+	} else if e, ok := registry.Lookup(al.Name); ok {
+		if e.Deprecated {
+			if r, _, ok := registry.Resolve(al.Name); ok {
+				e = r
+				t.name = r.Name
+			}
+		}
+		t.unit, t.kind = e.Unit, kindOfInstrument(e.Instrument)
+	}
+	if al.Unit != "" {
+		t.unit = al.Unit
+	}
+	a.checkRename(b, rule, LevelViolation, t, "configured alias of %s", t.name)
+}
+
+func (a *analyzer) checkRegistry(b *builder, e registry.Entry) {
+	if e.Canonical {
+		return // Obtrace canonical names are known and valid as they are
+	}
+	if !e.Deprecated {
+		a.checkAgainst(b, target{unit: e.Unit, kind: kindOfInstrument(e.Instrument)})
+		return
+	}
+	if e.DeprecationReason == "moved" {
+		b.add(RuleNameMoved, LevelInformation, false, "deprecated as moved to another registry%s; accepted", renamedHint(e.RenamedTo))
+		return
+	}
+	t, chain, ok := registry.Resolve(b.k.name)
+	if !ok {
+		b.add(RuleNameDeprecated, LevelViolation, false, "deprecated (%s)%s without an active replacement; no fix", orDefault(e.DeprecationReason, "obsoleted"), renamedHint(e.RenamedTo))
+		return
+	}
+	for _, n := range chain[1:] {
+		if a.manyToOneTargets[n] {
+			b.add(RuleNameDeprecated, LevelViolation, false, "deprecated, renamed to %s together with other metrics (many-to-one): not renamed without an alias that says so", t.Name)
+			return
+		}
+	}
+	if a.manyToOneTargets[t.Name] {
+		b.add(RuleNameDeprecated, LevelViolation, false, "deprecated, renamed to %s together with other metrics (many-to-one): not renamed without an alias that says so", t.Name)
+		return
+	}
+	a.checkRename(b, RuleNameDeprecated, LevelViolation, target{name: t.Name, unit: t.Unit, kind: kindOfInstrument(t.Instrument), hintUnit: e.Unit},
+		"deprecated, renamed to %s (via %s)", t.Name, strings.Join(chain, " -> "))
+}
+
+func renamedHint(to string) string {
+	if to == "" {
+		return ""
+	}
+	return " to " + to
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
+}
+
+func (a *analyzer) checkRename(b *builder, rule string, lvl Level, t target, format string, args ...any) {
+	b.add(rule, lvl, true, format+": rename to %s", append(args, t.name)...)
+	b.plan.rename = t.name
+	a.checkAgainst(b, t)
+}
+
+// checkAgainst validates instrument and unit against a known definition; when
+// t.name is set the metric is being renamed and every part of the fix must be
+// exact or nothing is applied.
+func (a *analyzer) checkAgainst(b *builder, t target) {
+	k := b.k
+	renaming := t.name != ""
+	if ok, lvl, msg := checkKind(t.kind, k.typ, k.mono); !ok {
+		b.add(RuleInstrumentMismatch, lvl, false, "%s", msg)
+		if lvl == LevelViolation && renaming {
+			b.refuse()
+		}
+	}
+	if t.unit == "" || k.unit == t.unit {
+		return
+	}
+	src := k.unit
+	if src == "" {
+		if renaming && t.hintUnit != "" && t.hintUnit != t.unit {
+			b.add(RuleUnitMissing, LevelImprovement, false, "empty unit: the deprecated metric is in %q and %s in %q; cannot tell which, no fix", t.hintUnit, t.name, t.unit)
+			b.refuse()
+			return
+		}
+		if dimensionless(t.unit) {
+			b.add(RuleUnitAnnotation, LevelImprovement, true, "empty unit, expected %q: set the unit", t.unit)
+		} else {
+			b.add(RuleUnitMissing, LevelImprovement, true, "empty unit, expected %q: set the unit", t.unit)
+		}
+		b.setUnit(t.unit)
+		return
+	}
+	if !validUnit(src) {
+		w, ok := ucum.FromWord(src)
+		if !ok {
+			b.add(RuleUnitInvalidUCUM, LevelViolation, false, "unit %q is not UCUM and has no safe replacement (expected %q)", src, t.unit)
+			if renaming {
+				b.refuse()
+			}
+			return
+		}
+		b.add(RuleUnitInvalidUCUM, LevelViolation, true, "unit %q is not UCUM: use %q", src, w)
+		b.setUnit(w)
+		src = w
+	}
+	rel, f := relateUnits(src, t.unit)
+	switch rel {
+	case relSame:
+	case relAnnotation:
+		b.add(RuleUnitAnnotation, LevelImprovement, true, "unit %q, expected %q: set the unit (metadata only)", src, t.unit)
+		b.setUnit(t.unit)
+	case relConvertible:
+		conv := newConversion(f)
+		if k.typ == pmetric.MetricTypeExponentialHistogram && !conv.isPow2 {
+			b.add(RuleUnitConvertible, LevelViolation, false, "unit %q, expected %q (x%s): an exponential histogram cannot be rescaled exactly by a factor that is not a power of 2; no fix", src, t.unit, f.RatString())
+			b.refuse()
+			return
+		}
+		b.add(RuleUnitConvertible, LevelViolation, true, "unit %q, expected %q: convert values x%s", src, t.unit, f.RatString())
+		b.setUnit(t.unit)
+		b.plan.conv = conv
+	case relIncompatible:
+		b.add(RuleUnitIncompatible, LevelViolation, false, "unit %q is not convertible to the expected %q; no fix", src, t.unit)
+		if renaming {
+			b.refuse()
+		}
+	}
+}
+
+// dimensionless reports "1", "" and pure annotations such as {request}.
+func dimensionless(u string) bool {
+	if u == "" || u == "1" {
+		return true
+	}
+	p, err := ucum.Parse(u)
+	return err == nil && p.Dim == ucum.Dimension{} && p.Factor != nil && p.Factor.Cmp(ratOne) == 0
+}
+
+// lintUnknown runs the lint rules that apply only to names nobody knows.
+func (a *analyzer) lintUnknown(b *builder) {
+	k := b.k
+	name := k.name
+
+	// Units first: later rules compare with the UCUM form.
+	unit := k.unit
+	unitOK := true
+	if unit != "" && !validUnit(unit) {
+		if w, ok := ucum.FromWord(unit); ok {
+			b.add(RuleUnitInvalidUCUM, LevelViolation, true, "unit %q is not UCUM: use %q", unit, w)
+			b.setUnit(w)
+			unit = w
+		} else {
+			b.add(RuleUnitInvalidUCUM, LevelViolation, false, "unit %q is not UCUM and has no safe replacement", unit)
+			unitOK = false
+		}
+	}
+
+	if !syntaxOK(name) {
+		b.add(RuleNameSyntax, LevelViolation, false, "name breaks the OpenTelemetry API syntax %s; cannot be fixed safely", syntaxPattern)
+	} else {
+		if !formatOK(name) {
+			if s := suggestFormat(name); s != "" && formatOK(s) {
+				b.add(RuleNameFormat, LevelViolation, false, "name breaks the semconv format %s: suggested %s", formatPattern, s)
+			} else {
+				b.add(RuleNameFormat, LevelViolation, false, "name breaks the semconv format %s", formatPattern)
+			}
+		}
+		if !strings.Contains(name, ".") {
+			b.add(RuleNameMissingNamespace, LevelImprovement, false, "name has no namespace: use a reverse-domain or application prefix, e.g. acme.%s", name)
+		}
+		base, hasTotal := totalSuffix(name)
+		if hasTotal {
+			if k.typ == pmetric.MetricTypeGauge || (k.typ == pmetric.MetricTypeSum && !k.mono) {
+				b.add(RuleNameTotalSuffix, LevelViolation, false, "total suffix on %s contradicts the data: suggested %s", describeType(k.typ, k.mono), base)
+			} else {
+				b.add(RuleNameTotalSuffix, LevelImprovement, false, "do not use total in names: suggested %s", base)
+			}
+		}
+		if word, stripped, wu, ok := unitSuffix(base); ok {
+			b.add(RuleNameUnitSuffix, LevelImprovement, false, "the name ends in the unit word %q: suggested %s with unit %q", word, stripped, wu)
+			switch {
+			case k.unit == "":
+				b.add(RuleUnitMissing, LevelImprovement, true, "empty unit, the name says %q: set the unit", wu)
+				b.setUnit(wu)
+			case unitOK && !isCurrency(wu) && validUnit(wu):
+				if rel, _ := relateUnits(unit, wu); rel == relConvertible || rel == relIncompatible {
+					b.add(RuleUnitNameContradict, LevelViolation, false, "the name says %q (%s) but the unit is %q; no fix", word, wu, unit)
+				}
+			case unitOK && isCurrency(wu) && isCurrency(unit) && wu != unit:
+				b.add(RuleUnitNameContradict, LevelViolation, false, "the name says %q (%s) but the unit is %q; no fix", word, wu, unit)
+			}
+		}
+	}
+
+	if unit == "" || !unitOK {
+		return
+	}
+	if isUtilization(name) && unit == "%" {
+		if k.typ == pmetric.MetricTypeExponentialHistogram {
+			b.add(RuleUnitUtilization, LevelImprovement, false, "utilization uses unit \"1\", not %%: an exponential histogram cannot be divided by 100 exactly; no fix")
+			b.refuse()
+		} else {
+			b.add(RuleUnitUtilization, LevelImprovement, true, "utilization uses unit \"1\", not %%: convert values x1/100")
+			b.setUnit("1")
+			b.plan.conv = newConversion(big.NewRat(1, 100))
+		}
+		return
+	}
+	if rule, fixed, ok := curlyFix(unit); rule != "" {
+		if ok {
+			b.add(rule, LevelImprovement, true, "unit %q: use %q", unit, fixed)
+			b.setUnit(fixed)
+		} else {
+			b.add(rule, LevelImprovement, false, "unit %q: curly annotations are singular", unit)
+		}
+	}
+}
+
+func isUtilization(name string) bool {
+	return strings.HasSuffix(name, ".utilization") || strings.HasSuffix(name, "_utilization")
+}
+
+// finish resolves actions and decides what the verdict does.
+func (a *analyzer) finish(b *builder) *verdict {
+	if len(b.findings) == 0 {
+		return okVerdict
+	}
+	// The plan applies only when every finding it resolves (including ones
+	// switched off) is set to normalize: a rename without its unit conversion
+	// would mislabel values.
+	planOK := b.hasPlan && !b.refused
+	for i := range b.findings {
+		f := &b.findings[i]
+		f.action = a.actionFor(f.rule, f.level)
+		if f.fix && f.action != ActionNormalize {
+			planOK = false
+		}
+	}
+	active := make([]finding, 0, len(b.findings))
+	for _, f := range b.findings {
+		if f.action != ActionOff {
+			active = append(active, f)
+		}
+	}
+	if len(active) == 0 {
+		return okVerdict
+	}
+	v := &verdict{findings: active}
+	var ann, annUnfixed []string
+	for i := range v.findings {
+		f := &v.findings[i]
+		if !planOK {
+			f.fix = false
+		}
+		if f.action == ActionDrop {
+			v.drop = true
+		}
+		if f.action == ActionAnnotate || f.action == ActionNormalize {
+			annUnfixed = appendUnique(annUnfixed, f.rule)
+			if !f.fix {
+				ann = appendUnique(ann, f.rule)
+			}
+		}
+		unfixedAction := f.action
+		if unfixedAction == ActionNormalize {
+			unfixedAction = ActionAnnotate
+		}
+		f.optUnfixed = metric.WithAttributeSet(attribute.NewSet(attribute.String("rule", f.rule), attribute.String("action", string(unfixedAction))))
+		f.optFixed = metric.WithAttributeSet(attribute.NewSet(attribute.String("rule", f.rule), attribute.String("action", string(ActionNormalize))))
+	}
+	if planOK {
+		p := b.plan
+		v.plan = &p
+	}
+	v.annotation = strings.Join(ann, ",")
+	v.annotationUnfixed = strings.Join(annUnfixed, ",")
+	return v
+}
+
+func appendUnique(s []string, v string) []string {
+	for _, x := range s {
+		if x == v {
+			return s
+		}
+	}
+	return append(s, v)
+}
