@@ -71,6 +71,8 @@ func (b *syncBuffer) String() string {
 // collector is one running otelcol-obtrace process.
 type collector struct {
 	cmd        *exec.Cmd
+	args       []string // command-line arguments, for a restart on the same configuration
+	env        []string // extra environment, ditto
 	output     *syncBuffer
 	grpcAddr   string
 	httpAddr   string
@@ -100,14 +102,31 @@ func startCollector(t *testing.T, ports collectorPorts, config string, env ...st
 	if err := os.WriteFile(path, []byte(config), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	return startCollectorArgs(t, ports, []string{"--config", path}, env...)
+}
+
+// startCollectorArgs starts the binary with args (e.g. several --config files, which the
+// collector merges in order) and waits until its health_check answers.
+func startCollectorArgs(t *testing.T, ports collectorPorts, args []string, env ...string) *collector {
+	t.Helper()
+	c := startCollectorNoWait(t, ports, args, env...)
+	c.waitHealthy(t)
+	return c
+}
+
+// startCollectorNoWait starts the binary and returns at once, for tests of start-up failures.
+func startCollectorNoWait(t *testing.T, ports collectorPorts, args []string, env ...string) *collector {
+	t.Helper()
 	c := &collector{
+		args:       args,
+		env:        env,
 		output:     &syncBuffer{},
 		grpcAddr:   ports.GRPC,
 		httpAddr:   ports.HTTP,
 		healthAddr: ports.Health,
 		done:       make(chan struct{}),
 	}
-	c.cmd = exec.Command(collectorBinary(t), "--config", path)
+	c.cmd = exec.Command(collectorBinary(t), args...)
 	c.cmd.Env = append(os.Environ(), append([]string{"OBTRACE_API_KEY=" + testAPIKey}, env...)...)
 	c.cmd.Stdout = c.output
 	c.cmd.Stderr = c.output
@@ -119,7 +138,6 @@ func startCollector(t *testing.T, ports collectorPorts, config string, env ...st
 		close(c.done)
 	}()
 	t.Cleanup(func() { c.stop(t) })
-	c.waitHealthy(t)
 	return c
 }
 
@@ -164,10 +182,22 @@ func (c *collector) stop(t *testing.T) {
 	assertNoSecret(t, "collector output", c.output.String())
 }
 
+// secrets are searched for in every output: the exporter's API key, the receivers' bearer
+// tokens and the tenants' own API keys (see reliability_test.go).
+var secrets = map[string]string{
+	"the API key":             testAPIKey,
+	"the receiver token":      testReceiverToken,
+	"tenant A's API key":      tenantKeyA,
+	"tenant B's API key":      tenantKeyB,
+	"the revoked tenant's key": tenantKeyRevoked,
+}
+
 func assertNoSecret(t *testing.T, where, text string) {
 	t.Helper()
-	if strings.Contains(text, testAPIKey) {
-		t.Errorf("the API key appears in %s", where)
+	for what, secret := range secrets {
+		if strings.Contains(text, secret) {
+			t.Errorf("%s appears in %s", what, where)
+		}
 	}
 }
 

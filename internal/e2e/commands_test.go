@@ -14,6 +14,7 @@ func configEnv(t *testing.T) []string {
 	return append(os.Environ(),
 		"OBTRACE_API_KEY="+testAPIKey,
 		"OTELCOL_STORAGE_DIR="+t.TempDir(),
+		"OTELCOL_RECEIVER_TOKEN="+testReceiverToken,
 	)
 }
 

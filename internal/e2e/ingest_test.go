@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
@@ -46,14 +47,25 @@ type fakeIngest struct {
 	requests []ingestRequest
 	// respond chooses the answer to the n-th request (0-based) on a path; nil answers 200.
 	respond func(path string, n int) response
+	// respondTo, when set, chooses the answer from the whole decoded request (e.g. its key).
+	respondTo func(r ingestRequest) response
+	// delay is how long each request is held before it is answered (a slow ingest).
+	delay time.Duration
 	perPath map[string]int
 }
 
 func newFakeIngest(t *testing.T, respond func(path string, n int) response) *fakeIngest {
 	t.Helper()
+	return newFakeIngestOn(t, "127.0.0.1:0", respond)
+}
+
+// newFakeIngestOn listens on addr, e.g. a port the collector was already told to send to while
+// nothing listened there (connection refused).
+func newFakeIngestOn(t *testing.T, addr string, respond func(path string, n int) response) *fakeIngest {
+	t.Helper()
 	f := &fakeIngest{respond: respond, perPath: map[string]int{}}
 	f.server = httptest.NewUnstartedServer(http.HandlerFunc(f.handle))
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,6 +76,27 @@ func newFakeIngest(t *testing.T, respond func(path string, n int) response) *fak
 }
 
 func (f *fakeIngest) URL() string { return f.server.URL }
+
+// setRespond changes how the ingest answers from now on.
+func (f *fakeIngest) setRespond(respond func(path string, n int) response) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.respond = respond
+}
+
+// setRespondTo changes how the ingest answers from now on, by request.
+func (f *fakeIngest) setRespondTo(respond func(r ingestRequest) response) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.respondTo = respond
+}
+
+// setDelay makes every following request wait d before it is answered.
+func (f *fakeIngest) setDelay(d time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.delay = d
+}
 
 func (f *fakeIngest) handle(w http.ResponseWriter, r *http.Request) {
 	req := ingestRequest{
@@ -89,9 +122,16 @@ func (f *fakeIngest) handle(w http.ResponseWriter, r *http.Request) {
 	if f.respond != nil {
 		answer = f.respond(req.Path, n)
 	}
+	if f.respondTo != nil {
+		answer = f.respondTo(req)
+	}
+	delay := f.delay
 	req.Status = answer.Status
 	f.requests = append(f.requests, req)
 	f.mu.Unlock()
+	if delay > 0 {
+		time.Sleep(delay)
+	}
 
 	if answer.RetryAfter != "" {
 		w.Header().Set("Retry-After", answer.RetryAfter)

@@ -33,6 +33,9 @@ type workload struct {
 	Logs     int
 	// ResourceAttrs are set by the service itself on its resource.
 	ResourceAttrs []attribute.KeyValue
+	// Headers go with every export request (HTTP headers or gRPC metadata), e.g. the
+	// receivers' bearer token or a tenant's API key.
+	Headers map[string]string
 }
 
 // send runs a real OpenTelemetry SDK pipeline against the collector and shuts it down, which
@@ -108,9 +111,9 @@ func (w workload) traceExporter(ctx context.Context, t *testing.T, c *collector)
 	var exp sdktrace.SpanExporter
 	var err error
 	if w.Protocol == "grpc" {
-		exp, err = otlptracegrpc.New(ctx, otlptracegrpc.WithEndpoint(c.grpcAddr), otlptracegrpc.WithInsecure())
+		exp, err = otlptracegrpc.New(ctx, otlptracegrpc.WithEndpoint(c.grpcAddr), otlptracegrpc.WithInsecure(), otlptracegrpc.WithHeaders(w.Headers))
 	} else {
-		exp, err = otlptracehttp.New(ctx, otlptracehttp.WithEndpoint(c.httpAddr), otlptracehttp.WithInsecure())
+		exp, err = otlptracehttp.New(ctx, otlptracehttp.WithEndpoint(c.httpAddr), otlptracehttp.WithInsecure(), otlptracehttp.WithHeaders(w.Headers))
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -122,9 +125,9 @@ func (w workload) metricExporter(ctx context.Context, t *testing.T, c *collector
 	var exp sdkmetric.Exporter
 	var err error
 	if w.Protocol == "grpc" {
-		exp, err = otlpmetricgrpc.New(ctx, otlpmetricgrpc.WithEndpoint(c.grpcAddr), otlpmetricgrpc.WithInsecure())
+		exp, err = otlpmetricgrpc.New(ctx, otlpmetricgrpc.WithEndpoint(c.grpcAddr), otlpmetricgrpc.WithInsecure(), otlpmetricgrpc.WithHeaders(w.Headers))
 	} else {
-		exp, err = otlpmetrichttp.New(ctx, otlpmetrichttp.WithEndpoint(c.httpAddr), otlpmetrichttp.WithInsecure())
+		exp, err = otlpmetrichttp.New(ctx, otlpmetrichttp.WithEndpoint(c.httpAddr), otlpmetrichttp.WithInsecure(), otlpmetrichttp.WithHeaders(w.Headers))
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -136,9 +139,9 @@ func (w workload) logExporter(ctx context.Context, t *testing.T, c *collector) s
 	var exp sdklog.Exporter
 	var err error
 	if w.Protocol == "grpc" {
-		exp, err = otlploggrpc.New(ctx, otlploggrpc.WithEndpoint(c.grpcAddr), otlploggrpc.WithInsecure())
+		exp, err = otlploggrpc.New(ctx, otlploggrpc.WithEndpoint(c.grpcAddr), otlploggrpc.WithInsecure(), otlploggrpc.WithHeaders(w.Headers))
 	} else {
-		exp, err = otlploghttp.New(ctx, otlploghttp.WithEndpoint(c.httpAddr), otlploghttp.WithInsecure())
+		exp, err = otlploghttp.New(ctx, otlploghttp.WithEndpoint(c.httpAddr), otlploghttp.WithInsecure(), otlploghttp.WithHeaders(w.Headers))
 	}
 	if err != nil {
 		t.Fatal(err)
