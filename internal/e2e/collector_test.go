@@ -185,10 +185,10 @@ func (c *collector) stop(t *testing.T) {
 // secrets are searched for in every output: the exporter's API key, the receivers' bearer
 // tokens and the tenants' own API keys (see reliability_test.go).
 var secrets = map[string]string{
-	"the API key":             testAPIKey,
-	"the receiver token":      testReceiverToken,
-	"tenant A's API key":      tenantKeyA,
-	"tenant B's API key":      tenantKeyB,
+	"the API key":              testAPIKey,
+	"the receiver token":       testReceiverToken,
+	"tenant A's API key":       tenantKeyA,
+	"tenant B's API key":       tenantKeyB,
 	"the revoked tenant's key": tenantKeyRevoked,
 }
 

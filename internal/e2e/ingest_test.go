@@ -50,7 +50,7 @@ type fakeIngest struct {
 	// respondTo, when set, chooses the answer from the whole decoded request (e.g. its key).
 	respondTo func(r ingestRequest) response
 	// delay is how long each request is held before it is answered (a slow ingest).
-	delay time.Duration
+	delay   time.Duration
 	perPath map[string]int
 }
 
