@@ -13,11 +13,11 @@ import (
 )
 
 // The floor is the work no OTLP-in, OTLP-out pipeline can avoid: decoding each
-// request into pdata and encoding it again. FloorWork does exactly that (and,
-// with gz, gzips the result as both exporters do by default), once.
+// request into pdata and encoding it again. FloorWork does exactly that once
+// (and, with a Gzipper, also gzips the output the way both exporters do).
 
-// FloorWork decodes p with pdata, re-encodes it and, if gz is not nil,
-// compresses the result into gz.
+// FloorWork decodes p with pdata, re-encodes it and, if gz is not nil, adds
+// the result to gz's current compressed batch.
 func FloorWork(p Payload, gz *Gzipper) error {
 	var (
 		out []byte
@@ -45,14 +45,21 @@ func FloorWork(p Payload, gz *Gzipper) error {
 	if err != nil || gz == nil {
 		return err
 	}
-	return gz.Compress(out)
+	return gz.Add(out, p.Items)
 }
 
+// ExportBatchItems is the batch processor's default send_batch_size: the
+// exporters compress batches of about this many items, not single requests.
+const ExportBatchItems = 8192
+
 // Gzipper compresses with a reused writer of the standard library at the
-// default level, as confighttp (and so both exporters) does for gzip.
+// default level, as confighttp (and so both exporters) does for gzip, one
+// stream per ExportBatchItems items, so gzip's fixed cost per body is spread
+// as it is behind the batch processor.
 type Gzipper struct {
-	buf bytes.Buffer
-	w   *gzip.Writer
+	buf   bytes.Buffer
+	w     *gzip.Writer
+	items int
 }
 
 // NewGzipper returns a Gzipper.
@@ -62,14 +69,21 @@ func NewGzipper() *Gzipper {
 	return g
 }
 
-// Compress gzips b into the internal buffer (discarding the previous output).
-func (g *Gzipper) Compress(b []byte) error {
-	g.buf.Reset()
-	g.w.Reset(&g.buf)
+// Add compresses b into the current stream and closes the stream once it
+// holds ExportBatchItems items.
+func (g *Gzipper) Add(b []byte, items int) error {
 	if _, err := g.w.Write(b); err != nil {
 		return err
 	}
-	return g.w.Close()
+	g.items += items
+	if g.items < ExportBatchItems {
+		return nil
+	}
+	err := g.w.Close()
+	g.items = 0
+	g.buf.Reset()
+	g.w.Reset(&g.buf)
+	return err
 }
 
 // FloorResult is the CPU cost of the floor over a mix of payloads.

@@ -77,7 +77,9 @@ type Result struct {
 	// AcceptedBySignal splits Accepted by signal.
 	AcceptedBySignal [3]int64
 	Requests         int64
-	Elapsed          time.Duration
+	// MeanLatency is the mean time from sending a request to its answer.
+	MeanLatency time.Duration
+	Elapsed     time.Duration
 	// FirstError is the first refusal or transport error, if any.
 	FirstError string
 }
@@ -142,6 +144,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		acc      [3]atomic.Int64
 		ref, unk atomic.Int64
 		reqs     atomic.Int64
+		latency  atomic.Int64
 	)
 	start := time.Now()
 	for w := 0; w < cfg.Workers; w++ {
@@ -160,7 +163,9 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 				// The request itself is not bound to ctx: once sent it runs to
 				// its answer (or Timeout), so that the end of the run does not
 				// turn requests the collector took into "unknown".
+				t0 := time.Now()
 				out, rejected, err := c.send(st.Protocol, p)
+				latency.Add(int64(time.Since(t0)))
 				reqs.Add(1)
 				switch out {
 				case accepted:
@@ -188,6 +193,9 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		res.Accepted += res.AcceptedBySignal[i]
 	}
 	res.Refused, res.Unknown, res.Requests = ref.Load(), unk.Load(), reqs.Load()
+	if res.Requests > 0 {
+		res.MeanLatency = time.Duration(latency.Load() / res.Requests)
+	}
 	return res, nil
 }
 
