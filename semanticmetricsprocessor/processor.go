@@ -123,8 +123,13 @@ func (p *semanticProcessor) processMetrics(ctx context.Context, md pmetric.Metri
 				if !haveService {
 					service, haveService = serviceName(rm.Resource()), true
 				}
-				if p.handle(ctx, service, ms, k, m, v, &remove) {
-					dropped = true
+				drop, removeIt := p.handle(ctx, service, ms, k, m, v, remove)
+				dropped = dropped || drop
+				if removeIt {
+					if remove == nil {
+						remove = make([]bool, ms.Len())
+					}
+					remove[k] = true
 				}
 			}
 			if remove != nil {
@@ -156,15 +161,10 @@ func serviceName(res pcommon.Resource) string {
 	return ""
 }
 
-// handle acts on one non-compliant metric. It returns true when the metric is dropped.
-func (p *semanticProcessor) handle(ctx context.Context, service string, ms pmetric.MetricSlice, idx int, m pmetric.Metric, v *verdict, remove *[]bool) bool {
+// handle acts on one non-compliant metric. drop is true when the metric is
+// dropped; remove when it must be removed from ms (dropped or merged).
+func (p *semanticProcessor) handle(ctx context.Context, service string, ms pmetric.MetricSlice, idx int, m pmetric.Metric, v *verdict, remove []bool) (drop, removeIt bool) {
 	name, unit := m.Name(), m.Unit() // for logs: before any rename
-	markRemove := func() {
-		if *remove == nil {
-			*remove = make([]bool, ms.Len())
-		}
-		(*remove)[idx] = true
-	}
 	if v.drop {
 		p.rep.report(service, name, unit, v, false)
 		for i := range v.findings {
@@ -172,15 +172,11 @@ func (p *semanticProcessor) handle(ctx context.Context, service string, ms pmetr
 		}
 		p.telemetry.ProcessorSemanticmetricsMetricsDropped.Add(ctx, 1)
 		p.telemetry.ProcessorSemanticmetricsDatapointsDropped.Add(ctx, int64(dataPointCount(m)))
-		markRemove()
-		return true
+		return true, true
 	}
 	fixed, merged := false, false
 	if v.plan != nil {
-		fixed, merged = p.applyPlan(ctx, ms, idx, m, v.plan, *remove)
-		if merged {
-			markRemove()
-		}
+		fixed, merged = p.applyPlan(ctx, ms, idx, m, v.plan, remove)
 	}
 	p.rep.report(service, name, unit, v, fixed)
 	for i := range v.findings {
@@ -199,7 +195,7 @@ func (p *semanticProcessor) handle(ctx context.Context, service string, ms pmetr
 		annotate(m, ann, p.cfg.AnnotateAttributes)
 		p.telemetry.ProcessorSemanticmetricsMetricsAnnotated.Add(ctx, 1)
 	}
-	return false
+	return false, merged
 }
 
 func isRemoved(remove []bool, idx int) bool { return remove != nil && remove[idx] }
