@@ -1,6 +1,7 @@
 package obtraceexporter // import "github.com/obtraceai/otelcol-obtrace/obtraceexporter"
 
 import (
+	"fmt"
 	"net/http"
 	"sync"
 	"time"
@@ -12,6 +13,9 @@ import (
 // same status code; rejections in between are counted and reported with the
 // next log entry.
 const rejectionLogInterval = 30 * time.Second
+
+// maxRejectionLogKeys is the size above which old rate-limit entries are pruned.
+const maxRejectionLogKeys = 4096
 
 // Hints for the statuses Obtrace uses to refuse a request outright.
 const (
@@ -39,8 +43,8 @@ type rejectionLogger struct {
 	now      func() time.Time
 
 	mu         sync.Mutex
-	last       map[int]time.Time
-	suppressed map[int]int
+	last       map[string]time.Time
+	suppressed map[string]int
 }
 
 func newRejectionLogger(logger *zap.Logger, interval time.Duration) *rejectionLogger {
@@ -48,30 +52,85 @@ func newRejectionLogger(logger *zap.Logger, interval time.Duration) *rejectionLo
 		logger:     logger,
 		interval:   interval,
 		now:        time.Now,
-		last:       make(map[int]time.Time),
-		suppressed: make(map[int]int),
+		last:       make(map[string]time.Time),
+		suppressed: make(map[string]int),
 	}
 }
 
 // log reports a refused request, or counts it if the last report of the same
 // status is more recent than the interval. fields must not contain the API key.
 func (l *rejectionLogger) log(status int, fields ...zap.Field) {
-	l.mu.Lock()
-	now := l.now()
-	if last, ok := l.last[status]; ok && now.Sub(last) < l.interval {
-		l.suppressed[status]++
-		l.mu.Unlock()
+	l.logFor(status, "", fields...)
+}
+
+// logFor is log for one key fingerprint (passthrough mode): each key has its
+// own interval, so one tenant's storm does not hide another tenant's refusal.
+func (l *rejectionLogger) logFor(status int, fingerprint string, fields ...zap.Field) {
+	suppressed, ok := l.allow(fmt.Sprintf("%d/%s", status, fingerprint))
+	if !ok {
 		return
 	}
-	suppressed := l.suppressed[status]
-	l.last[status] = now
-	l.suppressed[status] = 0
-	l.mu.Unlock()
-
 	l.logger.Error("Obtrace ingest refused the request; the data is dropped and not retried",
 		append([]zap.Field{
 			zap.Int("http.response.status_code", status),
 			zap.String("hint", rejectionHint(status)),
 			zap.Int("suppressed_since_last_log", suppressed),
 		}, fields...)...)
+}
+
+// logOpened reports that a key's circuit breaker opened.
+func (l *rejectionLogger) logOpened(fingerprint string, status int, coolOff time.Duration, fields ...zap.Field) {
+	suppressed, ok := l.allow("opened/" + fingerprint)
+	if !ok {
+		return
+	}
+	l.logger.Error("Obtrace keeps refusing this tenant's API key; its data is refused at the gateway for the cool-off period, other tenants are not affected",
+		append([]zap.Field{
+			zap.String("key_fingerprint", fingerprint),
+			zap.Int("http.response.status_code", status),
+			zap.String("hint", rejectionHint(status)),
+			zap.Duration("cool_off", coolOff),
+			zap.Int("suppressed_since_last_log", suppressed),
+		}, fields...)...)
+}
+
+// logRefused reports queued data dropped before sending (no usable key, or
+// the key's breaker is open).
+func (l *rejectionLogger) logRefused(fingerprint string, err error, fields ...zap.Field) {
+	suppressed, ok := l.allow("refused/" + fingerprint)
+	if !ok {
+		return
+	}
+	l.logger.Error("Queued data dropped without sending it",
+		append([]zap.Field{
+			zap.String("key_fingerprint", fingerprint),
+			zap.String("reason", err.Error()),
+			zap.Int("suppressed_since_last_log", suppressed),
+		}, fields...)...)
+}
+
+// allow reports whether an entry for key may be logged now, and how many were
+// suppressed since the last one.
+func (l *rejectionLogger) allow(key string) (int, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	if last, ok := l.last[key]; ok && now.Sub(last) < l.interval {
+		l.suppressed[key]++
+		return 0, false
+	}
+	if len(l.last) >= maxRejectionLogKeys {
+		// Many keys (an auth storm across tenants): forget entries older than
+		// the interval so the table stays bounded.
+		for k, t := range l.last {
+			if now.Sub(t) >= l.interval {
+				delete(l.last, k)
+				delete(l.suppressed, k)
+			}
+		}
+	}
+	suppressed := l.suppressed[key]
+	l.last[key] = now
+	l.suppressed[key] = 0
+	return suppressed, true
 }

@@ -72,6 +72,10 @@ type Config struct {
 	// loopback interface. The API key then crosses the network in clear text.
 	AllowInsecureHTTP bool `mapstructure:"allow_insecure_http"`
 
+	// Auth chooses whose API key authenticates each request: api_key (this
+	// configuration's, the default) or passthrough (each incoming request's own).
+	Auth AuthConfig `mapstructure:"auth"`
+
 	// prevent unkeyed literal initialization
 	_ struct{}
 }
@@ -93,6 +97,25 @@ type IdentityConfig struct {
 	OverrideIdentity bool `mapstructure:"override_identity"`
 }
 
+// AuthConfig chooses the key each request is sent with. See tenant.go.
+type AuthConfig struct {
+	// Mode is "api_key" (default: every request carries api_key) or
+	// "passthrough" (every request carries the API key its client sent in
+	// "Authorization: Bearer <key>"; api_key must then be empty).
+	Mode string `mapstructure:"mode"`
+	// FailureThreshold is the number of consecutive 401/403 answers for one
+	// key (passthrough) after which that key's data is refused at once.
+	FailureThreshold int `mapstructure:"failure_threshold"`
+	// CoolOff is how long a key is refused after FailureThreshold failures;
+	// then one request tries again.
+	CoolOff time.Duration `mapstructure:"cool_off"`
+	// MaxTenants bounds the number of keys whose breaker state is kept; the
+	// least recently seen is forgotten first.
+	MaxTenants int `mapstructure:"max_tenants"`
+}
+
+func (a AuthConfig) passthrough() bool { return a.Mode == authModePassthrough }
+
 var _ component.Config = (*Config)(nil)
 
 const (
@@ -107,7 +130,10 @@ const (
 // No error text contains the API key.
 func (cfg *Config) Validate() error {
 	var errs []error
-	errs = append(errs, cfg.validateAPIKey())
+	errs = append(errs, cfg.validateAuth()...)
+	if !cfg.Auth.passthrough() {
+		errs = append(errs, cfg.validateAPIKey())
+	}
 	errs = append(errs, cfg.validateEndpoints()...)
 	for name := range cfg.Headers.Iter {
 		if strings.EqualFold(strings.TrimSpace(name), headerAuthorization) {
@@ -118,6 +144,41 @@ func (cfg *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("timeout: %v is negative; set a positive duration such as 5s", cfg.Timeout))
 	}
 	return redactKey(errors.Join(errs...), string(cfg.APIKey))
+}
+
+func (cfg *Config) validateAuth() []error {
+	var errs []error
+	a := cfg.Auth
+	switch a.Mode {
+	case authModeAPIKey:
+	case authModePassthrough:
+		if cfg.APIKey != "" {
+			errs = append(errs, errors.New("auth.mode is passthrough, so api_key must be empty: each request is sent with the key its client sent; "+
+				"remove api_key (data without a key is refused, never sent with a shared key), or use auth.mode: api_key"))
+		}
+		if cfg.QueueConfig.HasValue() && cfg.QueueConfig.Get().Batch.HasValue() {
+			found := false
+			for _, k := range cfg.QueueConfig.Get().Batch.Get().Partition.MetadataKeys {
+				found = found || strings.EqualFold(k, metadataAuthorization)
+			}
+			if !found {
+				errs = append(errs, errors.New("auth.mode is passthrough and sending_queue.batch is set without partition.metadata_keys: [authorization]: "+
+					"batches would mix tenants; add sending_queue.batch.partition.metadata_keys: [authorization]"))
+			}
+		}
+	default:
+		errs = append(errs, fmt.Errorf("auth.mode %q is not supported: use api_key (every request carries api_key) or passthrough (every request carries its client's own key)", a.Mode))
+	}
+	if a.FailureThreshold < 1 {
+		errs = append(errs, fmt.Errorf("auth.failure_threshold: %d must be at least 1 (consecutive 401/403 answers for one key before its data is refused)", a.FailureThreshold))
+	}
+	if a.CoolOff <= 0 {
+		errs = append(errs, fmt.Errorf("auth.cool_off: %v must be a positive duration such as 60s", a.CoolOff))
+	}
+	if a.MaxTenants < 1 {
+		errs = append(errs, fmt.Errorf("auth.max_tenants: %d must be at least 1", a.MaxTenants))
+	}
+	return errs
 }
 
 func (cfg *Config) validateAPIKey() error {

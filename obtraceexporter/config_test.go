@@ -30,6 +30,7 @@ func TestCreateDefaultConfig(t *testing.T) {
 		Timeout:     5 * time.Second,
 		RetryConfig: configretry.NewDefaultBackOffConfig(),
 		QueueConfig: configoptional.Some(exporterhelper.NewDefaultQueueConfig()),
+		Auth:        AuthConfig{Mode: "api_key", FailureThreshold: 3, CoolOff: time.Minute, MaxTenants: 1000},
 	}, cfg)
 	assert.True(t, cfg.RetryConfig.Enabled, "retries are on by default")
 	assert.True(t, cfg.QueueConfig.HasValue(), "the sending queue is on by default")
@@ -111,6 +112,19 @@ func TestLoadConfig(t *testing.T) {
 				c.RetryConfig.MaxInterval = 20 * time.Second
 				c.RetryConfig.MaxElapsedTime = 10 * time.Minute
 				c.QueueConfig = configoptional.Some(fullQueue)
+				c.Auth = AuthConfig{Mode: "api_key", FailureThreshold: 5, CoolOff: 2 * time.Minute, MaxTenants: 200}
+			}),
+		},
+		{
+			name: "passthrough",
+			expected: defaultWith(func(c *Config) {
+				q := exporterhelper.NewDefaultQueueConfig()
+				q.StorageID = &storage
+				b := exporterhelper.BatchConfig{FlushTimeout: 200 * time.Millisecond, Sizer: exporterhelper.RequestSizerTypeItems, MinSize: 1000}
+				b.Partition.MetadataKeys = []string{"authorization"}
+				q.Batch = configoptional.Some(b)
+				c.QueueConfig = configoptional.Some(q)
+				c.Auth = AuthConfig{Mode: "passthrough", FailureThreshold: 3, CoolOff: 30 * time.Second, MaxTenants: 1000}
 			}),
 		},
 		{
@@ -281,6 +295,48 @@ func TestValidate(t *testing.T) {
 			name:    "negative timeout",
 			cfg:     valid(func(c *Config) { c.Timeout = -time.Second }),
 			wantErr: []string{"timeout", "positive"},
+		},
+		{name: "passthrough without api_key", cfg: valid(func(c *Config) {
+			c.APIKey = ""
+			c.Auth.Mode = "passthrough"
+		})},
+		{
+			name: "passthrough with api_key",
+			cfg: valid(func(c *Config) {
+				c.Auth.Mode = "passthrough"
+			}),
+			wantErr: []string{"auth.mode is passthrough", "api_key must be empty", "remove api_key"},
+		},
+		{
+			name: "passthrough with unpartitioned queue batches",
+			cfg: valid(func(c *Config) {
+				c.APIKey = ""
+				c.Auth.Mode = "passthrough"
+				q := exporterhelper.NewDefaultQueueConfig()
+				q.Batch = configoptional.Some(exporterhelper.BatchConfig{FlushTimeout: time.Second, Sizer: exporterhelper.RequestSizerTypeItems, MinSize: 100})
+				c.QueueConfig = configoptional.Some(q)
+			}),
+			wantErr: []string{"mix tenants", "sending_queue.batch.partition.metadata_keys: [authorization]"},
+		},
+		{
+			name:    "unknown auth mode",
+			cfg:     valid(func(c *Config) { c.Auth.Mode = "per_tenant" }),
+			wantErr: []string{`auth.mode "per_tenant"`, "api_key", "passthrough"},
+		},
+		{
+			name:    "failure_threshold zero",
+			cfg:     valid(func(c *Config) { c.Auth.FailureThreshold = 0 }),
+			wantErr: []string{"auth.failure_threshold", "at least 1"},
+		},
+		{
+			name:    "cool_off zero",
+			cfg:     valid(func(c *Config) { c.Auth.CoolOff = 0 }),
+			wantErr: []string{"auth.cool_off", "positive"},
+		},
+		{
+			name:    "max_tenants zero",
+			cfg:     valid(func(c *Config) { c.Auth.MaxTenants = 0 }),
+			wantErr: []string{"auth.max_tenants", "at least 1"},
 		},
 		{
 			name:    "key pasted into the endpoint is redacted",

@@ -39,6 +39,11 @@ type obtraceExporter struct {
 	signalAttr attribute.KeyValue
 	rejections *rejectionLogger
 
+	// passthrough sends each request with its client's own key (auth.mode);
+	// breaker is then the per-key auth circuit breaker.
+	passthrough bool
+	breaker     *breaker
+
 	// upstream is the otlphttpexporter instance, started and shut down with
 	// this exporter.
 	upstream component.Component
@@ -58,7 +63,29 @@ func newObtraceExporter(cfg *Config, set exporter.Settings, s signal) (*obtraceE
 		telemetry:  tb,
 		signalAttr: attribute.String("signal", string(s)),
 		rejections: newRejectionLogger(set.Logger, rejectionLogInterval),
+
+		passthrough: cfg.Auth.passthrough(),
+		breaker:     newBreaker(cfg.Auth.FailureThreshold, cfg.Auth.CoolOff, cfg.Auth.MaxTenants),
 	}, nil
+}
+
+// guard runs when data enters the exporter, before it is queued, in the
+// receiver's call: its error goes back to the client. It keeps only the
+// request metadata delivery needs (none with api_key; the tenant's
+// Authorization header in passthrough mode), so nothing else is ever written
+// to a persistent queue.
+func (e *obtraceExporter) guard(ctx context.Context) (context.Context, error) {
+	if !e.passthrough {
+		return withoutClientMetadata(ctx), nil
+	}
+	key, err := tenantKeyFromContext(ctx)
+	if err != nil {
+		return ctx, err
+	}
+	if err := e.breaker.check(key); err != nil {
+		return ctx, err
+	}
+	return withOnlyTenantKey(ctx, key), nil
 }
 
 // helperOptions are the exporterhelper options of this exporter: it owns the
@@ -126,30 +153,55 @@ func (e *obtraceExporter) pushLogs(next consumer.Logs) consumer.ConsumeLogsFunc 
 // it is only called to log a refused request.
 func (e *obtraceExporter) send(ctx context.Context, items int, services func() []string, call func(context.Context) error) error {
 	ex := &exchange{signal: e.signal}
+	attrs := []attribute.KeyValue{e.signalAttr}
+	var key, fingerprint string
+	if e.passthrough {
+		var err error
+		if key, err = tenantKeyFromContext(ctx); err == nil {
+			fingerprint = keyFingerprint(key)
+			attrs = append(attrs, attribute.String("obtrace.key_fingerprint", fingerprint))
+			err = e.breaker.check(key)
+		}
+		if err != nil {
+			// Queued data without a usable key (e.g. queued by an api_key
+			// configuration), or whose key is refused: dropped, not sent.
+			e.telemetry.ExporterObtraceFailedItems.Add(ctx, int64(items), metric.WithAttributes(append(attrs, attribute.Int("http.response.status_code", 0))...))
+			e.rejections.logRefused(fingerprint, err, zap.String("signal", string(e.signal)), zap.Int("dropped_items", items))
+			return consumererror.NewPermanent(err)
+		}
+		ex.authorization = "Bearer " + key
+	}
 	err := call(withExchange(ctx, ex))
+	if e.passthrough && ex.statusCode != 0 && e.breaker.record(key, ex.statusCode) {
+		e.rejections.logOpened(fingerprint, ex.statusCode, e.breaker.coolOff, zap.String("signal", string(e.signal)))
+	}
 
 	if ex.rejected > 0 {
 		// The upstream exporter logs the partial-success message at warn level.
-		e.telemetry.ExporterObtracePartialSuccessRejectedItems.Add(ctx, ex.rejected, metric.WithAttributes(e.signalAttr))
+		e.telemetry.ExporterObtracePartialSuccessRejectedItems.Add(ctx, ex.rejected, metric.WithAttributes(attrs...))
 	}
 	if err == nil {
-		e.telemetry.ExporterObtraceSentItems.Add(ctx, int64(items), metric.WithAttributes(e.signalAttr))
+		e.telemetry.ExporterObtraceSentItems.Add(ctx, int64(items), metric.WithAttributes(attrs...))
 		return nil
 	}
 
 	if consumererror.IsPermanent(err) {
 		e.telemetry.ExporterObtraceFailedItems.Add(ctx, int64(items), metric.WithAttributes(
-			e.signalAttr, attribute.Int("http.response.status_code", ex.statusCode)))
+			append(attrs, attribute.Int("http.response.status_code", ex.statusCode))...))
 		if hint := rejectionHint(ex.statusCode); hint != "" {
-			e.rejections.log(ex.statusCode, append([]zap.Field{
+			fields := append([]zap.Field{
 				zap.String("signal", string(e.signal)),
 				zap.String("endpoint", e.url),
 				zap.Int("dropped_items", items),
 				zap.Strings("service_names", services()),
-			}, e.idFields...)...)
+			}, e.idFields...)
+			if e.passthrough {
+				fields = append(fields, zap.String("key_fingerprint", fingerprint))
+			}
+			e.rejections.logFor(ex.statusCode, fingerprint, fields...)
 			err = consumererror.NewPermanent(fmt.Errorf("obtrace ingest refused the request with HTTP %d (%s): %w", ex.statusCode, hint, err))
 		}
-		return redactKey(err, e.apiKey)
+		return redactKey(redactKey(err, e.apiKey), key)
 	}
 
 	// The upstream exporter honours Retry-After only on 429 and 503 (and only
@@ -159,7 +211,49 @@ func (e *obtraceExporter) send(ctx context.Context, items int, services func() [
 			err = exporterhelper.NewThrottleRetry(err, delay)
 		}
 	}
-	return redactKey(err, e.apiKey)
+	return redactKey(redactKey(err, e.apiKey), key)
+}
+
+// The exporters handed to the pipeline: the exporterhelper exporters behind
+// the guard (see obtraceExporter.guard).
+
+type guardedTraces struct {
+	exporter.Traces
+	guard func(context.Context) (context.Context, error)
+}
+
+func (g guardedTraces) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
+	ctx, err := g.guard(ctx)
+	if err != nil {
+		return err
+	}
+	return g.Traces.ConsumeTraces(ctx, td)
+}
+
+type guardedMetrics struct {
+	exporter.Metrics
+	guard func(context.Context) (context.Context, error)
+}
+
+func (g guardedMetrics) ConsumeMetrics(ctx context.Context, md pmetric.Metrics) error {
+	ctx, err := g.guard(ctx)
+	if err != nil {
+		return err
+	}
+	return g.Metrics.ConsumeMetrics(ctx, md)
+}
+
+type guardedLogs struct {
+	exporter.Logs
+	guard func(context.Context) (context.Context, error)
+}
+
+func (g guardedLogs) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
+	ctx, err := g.guard(ctx)
+	if err != nil {
+		return err
+	}
+	return g.Logs.ConsumeLogs(ctx, ld)
 }
 
 // isRetryableStatus reports whether Obtrace ingest wants a request retried.
@@ -182,13 +276,22 @@ func parseRetryAfter(value string, now time.Time) (time.Duration, bool) {
 		if seconds < 0 {
 			return 0, false
 		}
+		// Compare in seconds: multiplying first overflows for huge values.
+		if seconds >= int(maxRetryAfter/time.Second) {
+			return maxRetryAfter, true
+		}
 		return time.Duration(seconds) * time.Second, true
 	}
 	if date, err := http.ParseTime(value); err == nil {
-		return max(date.Sub(now), 0), true
+		return min(max(date.Sub(now), 0), maxRetryAfter), true
 	}
 	return 0, false
 }
+
+// maxRetryAfter caps the wait a Retry-After header can ask for, so that a bogus
+// value (found by FuzzParseRetryAfter: "9227000000" seconds overflowed into a
+// negative delay) cannot stall delivery for years.
+const maxRetryAfter = time.Hour
 
 // upstreamSettings are the settings the upstream otlphttpexporter is created
 // with.

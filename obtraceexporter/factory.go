@@ -44,6 +44,12 @@ func createDefaultConfig() component.Config {
 		Timeout:     defaultTimeout,
 		RetryConfig: configretry.NewDefaultBackOffConfig(),
 		QueueConfig: configoptional.Some(exporterhelper.NewDefaultQueueConfig()),
+		Auth: AuthConfig{
+			Mode:             authModeAPIKey,
+			FailureThreshold: defaultFailureThreshold,
+			CoolOff:          defaultCoolOff,
+			MaxTenants:       defaultMaxTenants,
+		},
 	}
 }
 
@@ -58,7 +64,11 @@ func createTraces(ctx context.Context, set exporter.Settings, cfg component.Conf
 		return nil, err
 	}
 	e.upstream = up
-	return exporterhelper.NewTraces(ctx, set, cfg, e.pushTraces(up), e.helperOptions(oCfg)...)
+	exp, err := exporterhelper.NewTraces(ctx, set, cfg, e.pushTraces(up), e.helperOptions(oCfg)...)
+	if err != nil {
+		return nil, err
+	}
+	return guardedTraces{Traces: exp, guard: e.guard}, nil
 }
 
 func createMetrics(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Metrics, error) {
@@ -72,7 +82,11 @@ func createMetrics(ctx context.Context, set exporter.Settings, cfg component.Con
 		return nil, err
 	}
 	e.upstream = up
-	return exporterhelper.NewMetrics(ctx, set, cfg, e.pushMetrics(up), e.helperOptions(oCfg)...)
+	exp, err := exporterhelper.NewMetrics(ctx, set, cfg, e.pushMetrics(up), e.helperOptions(oCfg)...)
+	if err != nil {
+		return nil, err
+	}
+	return guardedMetrics{Metrics: exp, guard: e.guard}, nil
 }
 
 func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Logs, error) {
@@ -86,5 +100,9 @@ func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config
 		return nil, err
 	}
 	e.upstream = up
-	return exporterhelper.NewLogs(ctx, set, cfg, e.pushLogs(up), e.helperOptions(oCfg)...)
+	exp, err := exporterhelper.NewLogs(ctx, set, cfg, e.pushLogs(up), e.helperOptions(oCfg)...)
+	if err != nil {
+		return nil, err
+	}
+	return guardedLogs{Logs: exp, guard: e.guard}, nil
 }

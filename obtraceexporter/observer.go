@@ -44,7 +44,12 @@ const maxResponseReadBytes = 64 * 1024
 // is synchronous and sends at most one request at a time, so no locking is
 // needed: the exporter reads it only after the call has returned.
 type exchange struct {
-	signal     signal
+	signal signal
+	// authorization, when set (passthrough mode), is the Authorization header
+	// of the request: the tenant's own key. It is the one thing the observer
+	// changes in a request.
+	authorization string
+
 	statusCode int    // 0 when no HTTP response was received
 	retryAfter string // raw Retry-After header of the last response
 	rejected   int64  // items rejected in a partial-success response
@@ -69,6 +74,10 @@ type observingRoundTripper struct {
 }
 
 func (o observingRoundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
+	if ex := exchangeFrom(req.Context()); ex != nil && ex.authorization != "" {
+		req = req.Clone(req.Context())
+		req.Header.Set(headerAuthorization, ex.authorization)
+	}
 	resp, err := o.next.RoundTrip(req)
 	ex := exchangeFrom(req.Context())
 	if ex == nil || err != nil || resp == nil {

@@ -52,7 +52,10 @@ func (cfg *Config) requestHeaders() configopaque.MapList {
 		}
 		headers.Set(name, value)
 	}
-	headers.Set(headerAuthorization, "Bearer "+cfg.APIKey)
+	if !cfg.Auth.passthrough() {
+		// In passthrough mode the response observer sets each request's own key.
+		headers.Set(headerAuthorization, "Bearer "+cfg.APIKey)
+	}
 	return headers
 }
 
