@@ -4,7 +4,13 @@ Collector configuration.
 The chart builds a default configuration for the selected mode and deep-merges
 .Values.config over it (mustMergeOverwrite: maps merge, scalars and lists from
 .Values.config win). The API key is never written into the configuration: the
-exporter reads ${env:OBTRACE_API_KEY}, which the pod gets from a Secret.
+exporter reads ${env:OBTRACE_API_KEY}, which the pod gets from a Secret. The same
+holds for the gateway token: the gateway's receivers read ${env:OTELCOL_RECEIVER_TOKEN},
+the agent sends ${env:OTELCOL_GATEWAY_TOKEN}; both come from a Secret.
+
+Kept in line with configs/gateway.yaml and configs/agent.yaml (see docs/reliability.md):
+no batch processor (it answers clients while data is only in memory); batching happens
+in the exporter's sending_queue, after the data is in the persistent queue.
 */}}
 
 {{- define "otelcol-obtrace.memoryLimiterConfig" -}}
@@ -26,6 +32,8 @@ extensions:
   file_storage/queue:
     directory: /var/lib/otelcol-obtrace/queue
     create_directory: true
+    # only the collector's user may read the queue (its files are created 0600)
+    directory_permissions: "0700"
     fsync: true
     timeout: 1s
 receivers:
@@ -40,9 +48,6 @@ processors:
   # limit; derived from resources.limits.memory.
   memory_limiter:
     {{- include "otelcol-obtrace.memoryLimiterConfig" . | nindent 4 }}
-  batch:
-    send_batch_size: 8192
-    timeout: 200ms
 service:
   extensions:
     - health_check
@@ -65,6 +70,11 @@ sending_queue:
   storage: file_storage/queue
   queue_size: {{ .Values.obtrace.sendingQueue.queueSize }}
   num_consumers: {{ .Values.obtrace.sendingQueue.numConsumers }}
+  # batches are cut from the persistent queue (no batch processor in front of it)
+  batch:
+    flush_timeout: 200ms
+    sizer: items
+    min_size: 8192
 retry_on_failure:
   enabled: true
   initial_interval: 1s
@@ -75,6 +85,22 @@ retry_on_failure:
 
 {{- define "otelcol-obtrace.gatewayConfig" -}}
 {{- $o := .Values.obtrace -}}
+receivers:
+  otlp:
+    protocols:
+      grpc:
+        # No token or a wrong one: gRPC Unauthenticated, nothing is forwarded.
+        auth:
+          authenticator: bearertokenauth/receivers
+      http:
+        # No token or a wrong one: HTTP 401, nothing is forwarded.
+        auth:
+          authenticator: bearertokenauth/receivers
+        # Larger bodies are refused with HTTP 400 before they are decoded.
+        max_request_body_size: 20971520
+extensions:
+  bearertokenauth/receivers:
+    token: ${env:OTELCOL_RECEIVER_TOKEN}
 processors:
   semanticmetrics:
     mode: warn
@@ -109,18 +135,22 @@ exporters:
     {{- end }}
     {{- include "otelcol-obtrace.sendingQueue" . | nindent 4 }}
 service:
+  extensions:
+    - bearertokenauth/receivers
+    - health_check
+    - file_storage/queue
   pipelines:
     traces:
       receivers: [otlp]
-      processors: [memory_limiter, batch]
+      processors: [memory_limiter]
       exporters: [obtrace]
     metrics:
       receivers: [otlp]
-      processors: [memory_limiter, semanticmetrics, batch]
+      processors: [memory_limiter, semanticmetrics]
       exporters: [obtrace]
     logs:
       receivers: [otlp]
-      processors: [memory_limiter, batch]
+      processors: [memory_limiter]
       exporters: [obtrace]
 {{- end }}
 
@@ -144,20 +174,24 @@ exporters:
     endpoint: {{ .Values.agent.gatewayEndpoint | quote }}
     tls:
       insecure: {{ .Values.agent.gatewayInsecure }}
+    # A plain header rather than the bearertokenauth extension: the extension refuses to
+    # send a token over a connection without TLS (the default in-cluster hop).
+    headers:
+      authorization: Bearer ${env:OTELCOL_GATEWAY_TOKEN}
     {{- include "otelcol-obtrace.sendingQueue" . | nindent 4 }}
 service:
   pipelines:
     traces:
       receivers: [otlp]
-      processors: [memory_limiter, resource/node, batch]
+      processors: [memory_limiter, resource/node]
       exporters: [otlp/gateway]
     metrics:
       receivers: [otlp]
-      processors: [memory_limiter, resource/node, batch]
+      processors: [memory_limiter, resource/node]
       exporters: [otlp/gateway]
     logs:
       receivers: [otlp]
-      processors: [memory_limiter, resource/node, batch]
+      processors: [memory_limiter, resource/node]
       exporters: [otlp/gateway]
 {{- end }}
 
@@ -171,6 +205,13 @@ service:
 {{- fail "gateway mode needs an Obtrace API key: set obtrace.apiKey.existingSecret (+ obtrace.apiKey.existingSecretKey) or obtrace.apiKey.value" -}}
 {{- end -}}
 {{- $base = mustMergeOverwrite $base (include "otelcol-obtrace.gatewayConfig" . | fromYaml) -}}
+{{- end -}}
+{{- if not (include "otelcol-obtrace.hasGatewayToken" .) -}}
+{{- if eq .Values.mode "agent" -}}
+{{- fail "agent mode needs the gateway's receiver token: set gatewayToken.existingSecret (+ gatewayToken.existingSecretKey) or gatewayToken.value (the gateway refuses OTLP without it)" -}}
+{{- else -}}
+{{- fail "gateway mode needs a receiver token (clients send Authorization: Bearer <token>): set gatewayToken.existingSecret (+ gatewayToken.existingSecretKey) or gatewayToken.value" -}}
+{{- end -}}
 {{- end -}}
 {{- $merged := mustMergeOverwrite $base (deepCopy (.Values.config | default dict)) -}}
 {{- toYaml $merged -}}

@@ -66,6 +66,26 @@ app.kubernetes.io/part-of: otelcol-obtrace
 {{- end }}
 {{- end }}
 
+{{/* Whether the pod gets the gateway token (OTELCOL_RECEIVER_TOKEN / OTELCOL_GATEWAY_TOKEN). */}}
+{{- define "otelcol-obtrace.hasGatewayToken" -}}
+{{- if or .Values.gatewayToken.existingSecret .Values.gatewayToken.value }}true{{ end }}
+{{- end }}
+
+{{/* Name of the Secret holding the gateway token. */}}
+{{- define "otelcol-obtrace.gatewayTokenSecretName" -}}
+{{- if .Values.gatewayToken.existingSecret }}
+{{- .Values.gatewayToken.existingSecret }}
+{{- else }}
+{{- printf "%s-token" (include "otelcol-obtrace.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+
+{{/* Environment variable carrying the gateway token: the gateway's receivers check
+OTELCOL_RECEIVER_TOKEN, the agent sends OTELCOL_GATEWAY_TOKEN (as configs/). */}}
+{{- define "otelcol-obtrace.gatewayTokenEnv" -}}
+{{- if eq .Values.mode "agent" }}OTELCOL_GATEWAY_TOKEN{{ else }}OTELCOL_RECEIVER_TOKEN{{ end }}
+{{- end }}
+
 {{/* The gateway uses a StatefulSet when the persistent queue is enabled. */}}
 {{- define "otelcol-obtrace.workloadKind" -}}
 {{- if eq .Values.mode "agent" }}DaemonSet

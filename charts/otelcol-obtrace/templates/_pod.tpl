@@ -41,6 +41,13 @@ spec:
               name: {{ include "otelcol-obtrace.apiKeySecretName" . }}
               key: {{ .Values.obtrace.apiKey.existingSecretKey }}
         {{- end }}
+        {{- if include "otelcol-obtrace.hasGatewayToken" . }}
+        - name: {{ include "otelcol-obtrace.gatewayTokenEnv" . }}
+          valueFrom:
+            secretKeyRef:
+              name: {{ include "otelcol-obtrace.gatewayTokenSecretName" . }}
+              key: {{ .Values.gatewayToken.existingSecretKey }}
+        {{- end }}
         - name: K8S_NODE_NAME
           valueFrom:
             fieldRef:

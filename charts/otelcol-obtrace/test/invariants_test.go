@@ -63,6 +63,8 @@ func TestInvariants(t *testing.T) {
 			checkSecurity(t, w, ctr)
 			checkProbes(t, ctr)
 			checkAPIKey(t, r, ctr, agent)
+			checkGatewayToken(t, r, ctr, cfg, agent)
+			checkDurableQueue(t, cfg, agent)
 			checkChecksum(t, r, w)
 			checkMemoryLimiter(t, cfg, ctr)
 			checkServices(t, r, agent)
@@ -188,7 +190,7 @@ func checkAPIKey(t *testing.T, r rendered, ctr *corev1.Container, agent bool) {
 		}
 	}
 	// No secret value in any ConfigMap, nor in any env value.
-	secrets := []string{secretValueForTests}
+	secrets := []string{secretValueForTests, tokenValueForTests}
 	for _, s := range r.secrets {
 		for _, v := range s.Data {
 			secrets = append(secrets, string(v))
@@ -209,6 +211,101 @@ func checkAPIKey(t *testing.T, r rendered, ctr *corev1.Container, agent bool) {
 				t.Errorf("env %s contains the API key inline", e.Name)
 			}
 		}
+	}
+}
+
+// The gateway token (as configs/gateway.yaml and configs/agent.yaml): the gateway's OTLP
+// receivers require it (bearertokenauth/receivers reading ${env:OTELCOL_RECEIVER_TOKEN}), the
+// agent sends it as a header from ${env:OTELCOL_GATEWAY_TOKEN}. The env var comes only from a
+// secretKeyRef; the token is in no ConfigMap.
+func checkGatewayToken(t *testing.T, r rendered, ctr *corev1.Container, cfg map[string]any, agent bool) {
+	t.Helper()
+	want, other := "OTELCOL_RECEIVER_TOKEN", "OTELCOL_GATEWAY_TOKEN"
+	if agent {
+		want, other = other, want
+	}
+	var env *corev1.EnvVar
+	for i, e := range ctr.Env {
+		switch e.Name {
+		case want:
+			env = &ctr.Env[i]
+		case other:
+			t.Errorf("%s is set in %s mode; want only %s", other, map[bool]string{true: "agent", false: "gateway"}[agent], want)
+		}
+	}
+	if env == nil {
+		t.Fatalf("container has no %s", want)
+	}
+	if env.Value != "" || env.ValueFrom == nil || env.ValueFrom.SecretKeyRef == nil {
+		t.Fatalf("%s must come only from a secretKeyRef, got %+v", want, env)
+	}
+	ref := env.ValueFrom.SecretKeyRef
+	var tokenValue string
+	for _, s := range r.secrets {
+		if s.Name == ref.Name {
+			v, ok := s.Data[ref.Key]
+			if !ok {
+				t.Errorf("Secret %s has no key %s", s.Name, ref.Key)
+			}
+			tokenValue = string(v)
+		}
+	}
+	if agent {
+		if got := dig(cfg, "exporters", "otlp/gateway", "headers", "authorization"); got != "Bearer ${env:OTELCOL_GATEWAY_TOKEN}" {
+			t.Errorf("agent authorization header = %q, want Bearer ${env:OTELCOL_GATEWAY_TOKEN}", got)
+		}
+	} else {
+		if got := dig(cfg, "extensions", "bearertokenauth/receivers", "token"); got != "${env:OTELCOL_RECEIVER_TOKEN}" {
+			t.Errorf("bearertokenauth/receivers token = %q, want ${env:OTELCOL_RECEIVER_TOKEN}", got)
+		}
+		for _, proto := range []string{"grpc", "http"} {
+			if got := dig(cfg, "receivers", "otlp", "protocols", proto, "auth", "authenticator"); got != "bearertokenauth/receivers" {
+				t.Errorf("otlp %s receiver authenticator = %v, want bearertokenauth/receivers", proto, got)
+			}
+		}
+		if exts, _ := dig(cfg, "service", "extensions").([]any); !containsAny(exts, "bearertokenauth/receivers") {
+			t.Errorf("service.extensions lacks bearertokenauth/receivers: %v", exts)
+		}
+	}
+	// The token (chart-made Secret or the test value) is in no ConfigMap.
+	for _, cm := range r.configMaps {
+		for k, v := range cm.Data {
+			for _, s := range []string{tokenValue, tokenValueForTests} {
+				if s != "" && strings.Contains(v, s) {
+					t.Errorf("ConfigMap %s key %s contains the gateway token", cm.Name, k)
+				}
+			}
+		}
+	}
+}
+
+// As the shipped configs: no batch processor (it acknowledges clients while data is only in
+// memory); batching in the sending_queue after the persistent queue; queue dir 0700, fsync on.
+func checkDurableQueue(t *testing.T, cfg map[string]any, agent bool) {
+	t.Helper()
+	exporter := "obtrace"
+	if agent {
+		exporter = "otlp/gateway"
+	}
+	for _, p := range []string{"traces", "metrics", "logs"} {
+		procs, _ := dig(cfg, "service", "pipelines", p, "processors").([]any)
+		for _, proc := range procs {
+			if s, _ := proc.(string); s == "batch" || strings.HasPrefix(s, "batch/") {
+				t.Errorf("pipeline %s has a %s processor; batching belongs in the sending_queue", p, s)
+			}
+		}
+	}
+	if dig(cfg, "exporters", exporter, "sending_queue", "storage") != "file_storage/queue" {
+		t.Errorf("%s sending_queue is not on file_storage/queue", exporter)
+	}
+	if dig(cfg, "exporters", exporter, "sending_queue", "batch") == nil {
+		t.Errorf("%s sending_queue has no batch section", exporter)
+	}
+	if got := dig(cfg, "extensions", "file_storage/queue", "directory_permissions"); got != "0700" {
+		t.Errorf("file_storage/queue directory_permissions = %v, want \"0700\"", got)
+	}
+	if got := dig(cfg, "extensions", "file_storage/queue", "fsync"); got != true {
+		t.Errorf("file_storage/queue fsync = %v, want true", got)
 	}
 }
 
@@ -330,17 +427,17 @@ func checkStatefulSet(t *testing.T, r rendered) {
 func TestConfigChangeRollsPods(t *testing.T) {
 	minimal := []string{filepath.Join(examplesDir, "gateway-minimal", "values.yaml")}
 	a := renderCollected(t, renderCase{release: "r", values: minimal})
-	b := renderCollected(t, renderCase{release: "r", values: minimal, sets: []string{"config.processors.batch.timeout=5s"}})
+	b := renderCollected(t, renderCase{release: "r", values: minimal, sets: []string{"config.exporters.obtrace.sending_queue.batch.flush_timeout=5s"}})
 	ca := a.workloads[0].template.Annotations["checksum/config"]
 	cb := b.workloads[0].template.Annotations["checksum/config"]
 	if ca == "" || ca == cb {
 		t.Fatalf("checksum/config did not change with the config: %q vs %q", ca, cb)
 	}
-	if got := dig(b.collectorConfig(t), "processors", "batch", "timeout"); got != "5s" {
-		t.Errorf("config override not merged: batch.timeout = %v", got)
+	if got := dig(b.collectorConfig(t), "exporters", "obtrace", "sending_queue", "batch", "flush_timeout"); got != "5s" {
+		t.Errorf("config override not merged: sending_queue.batch.flush_timeout = %v", got)
 	}
-	if got := dig(b.collectorConfig(t), "processors", "batch", "send_batch_size"); num(got) != 8192 {
-		t.Errorf("deep merge lost the default batch.send_batch_size: %v", got)
+	if got := dig(b.collectorConfig(t), "exporters", "obtrace", "sending_queue", "batch", "min_size"); num(got) != 8192 {
+		t.Errorf("deep merge lost the default sending_queue.batch.min_size: %v", got)
 	}
 }
 
@@ -372,6 +469,18 @@ func TestValuesRejected(t *testing.T) {
 			}
 		})
 	}
+	t.Run("gateway without receiver token", func(t *testing.T) {
+		_, err := render(t, "r", nil, "obtrace.apiKey.value="+secretValueForTests)
+		if err == nil || !strings.Contains(err.Error(), "gateway mode needs a receiver token") {
+			t.Fatalf("want a clear receiver token error, got %v", err)
+		}
+	})
+	t.Run("agent without gateway token", func(t *testing.T) {
+		_, err := render(t, "r", nil, "mode=agent", "agent.gatewayEndpoint=gw:4317")
+		if err == nil || !strings.Contains(err.Error(), "agent mode needs the gateway's receiver token") {
+			t.Fatalf("want a clear gateway token error, got %v", err)
+		}
+	})
 	t.Run("gateway without API key", func(t *testing.T) {
 		_, err := render(t, "r", nil)
 		if err == nil || !strings.Contains(err.Error(), "gateway mode needs an Obtrace API key") {
@@ -394,7 +503,8 @@ func TestRenderedConfigValidates(t *testing.T) {
 				t.Fatal(err)
 			}
 			cmd := exec.Command(bin, "validate", "--config="+file)
-			cmd.Env = append(os.Environ(), "OBTRACE_API_KEY=obt_live_test_validate_key", "K8S_NODE_NAME=node-1")
+			cmd.Env = append(os.Environ(), "OBTRACE_API_KEY=obt_live_test_validate_key", "K8S_NODE_NAME=node-1",
+				"OTELCOL_RECEIVER_TOKEN=test-validate-token", "OTELCOL_GATEWAY_TOKEN=test-validate-token")
 			if out, err := cmd.CombinedOutput(); err != nil {
 				t.Fatalf("%s validate --config=%s: %v\n%s", bin, file, err, out)
 			}

@@ -32,6 +32,9 @@ const (
 	// secretValueForTests is what the tests pass as obtrace.apiKey.value; it
 	// must never show up in a ConfigMap.
 	secretValueForTests = "obt_live_TEST_SECRET_DO_NOT_LEAK"
+	// tokenValueForTests is what the tests pass as gatewayToken.value; it must
+	// never show up in a ConfigMap or an inline env value either.
+	tokenValueForTests = "TEST_RECEIVER_TOKEN_DO_NOT_LEAK"
 )
 
 var (
@@ -264,9 +267,12 @@ func exampleCases(t *testing.T) []renderCase {
 func allCases(t *testing.T) []renderCase {
 	minimal := filepath.Join(examplesDir, "gateway-minimal", "values.yaml")
 	return append(exampleCases(t),
-		renderCase{name: "defaults-with-key", release: "obt", sets: []string{"obtrace.apiKey.value=" + secretValueForTests}},
+		renderCase{name: "defaults-with-key", release: "obt", sets: []string{"obtrace.apiKey.value=" + secretValueForTests, "gatewayToken.value=" + tokenValueForTests}},
 		renderCase{name: "gateway-statefulset", release: "otelcol-obtrace-gateway", values: []string{minimal},
-			sets: []string{"persistence.enabled=true", "persistence.storageClassName=fast", "obtrace.apiKey.value=" + secretValueForTests}},
+			sets: []string{"persistence.enabled=true", "persistence.storageClassName=fast", "obtrace.apiKey.value=" + secretValueForTests, "gatewayToken.value=" + tokenValueForTests}},
+		renderCase{name: "agent-token-value", release: "otelcol-obtrace-agent",
+			values: []string{filepath.Join(examplesDir, "agent-to-gateway", "values.yaml")},
+			sets:   []string{"gatewayToken.existingSecret=", "gatewayToken.value=" + tokenValueForTests}},
 		renderCase{name: "gateway-no-hpa", release: "otelcol-obtrace-gateway", values: []string{minimal},
 			sets: []string{"autoscaling.enabled=false", "replicaCount=3", "resources.limits.memory=1500M"}},
 		renderCase{name: "gateway-no-memory-limit", release: "otelcol-obtrace-gateway", values: []string{minimal},
