@@ -81,3 +81,35 @@ func ParseStatusKB(r io.Reader, key string) (int64, error) {
 	}
 	return 0, fmt.Errorf("status: no %s line", key)
 }
+
+// MachineBusy returns the CPU time all processors of the machine have spent
+// busy (everything in the "cpu" line of /proc/stat but idle and iowait).
+func MachineBusy() (time.Duration, error) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, err
+	}
+	return ParseMachineBusy(string(b))
+}
+
+// ParseMachineBusy parses the busy time out of the text of /proc/stat.
+func ParseMachineBusy(stat string) (time.Duration, error) {
+	line, _, _ := strings.Cut(stat, "\n")
+	f := strings.Fields(line)
+	if len(f) < 5 || f[0] != "cpu" {
+		return 0, errors.New("/proc/stat: no aggregate cpu line")
+	}
+	var busy uint64
+	// user nice system idle iowait irq softirq steal (guest time is already in user)
+	for i, v := range f[1:min(len(f), 9)] {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("/proc/stat: %w", err)
+		}
+		if i == 3 || i == 4 { // idle, iowait
+			continue
+		}
+		busy += n
+	}
+	return time.Duration(busy) * (time.Second / ClockTicks), nil
+}

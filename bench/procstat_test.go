@@ -48,3 +48,16 @@ func TestProcSelf(t *testing.T) {
 		t.Errorf("ProcPeakRSS = %d, %v", rss, err)
 	}
 }
+
+func TestParseMachineBusy(t *testing.T) {
+	got, err := ParseMachineBusy("cpu  100 5 50 9000 20 3 2 1 0 0\ncpu0 1 2 3 4 5\n")
+	if err != nil || got != 1610*time.Millisecond {
+		t.Errorf("ParseMachineBusy = %v, %v; want 1.61s", got, err)
+	}
+	if _, err := ParseMachineBusy("intr 1 2 3\n"); err == nil {
+		t.Error("no cpu line: no error")
+	}
+	if _, err := MachineBusy(); err != nil {
+		t.Errorf("MachineBusy: %v", err)
+	}
+}

@@ -117,6 +117,9 @@ func run(ctx context.Context, o options) error {
 		ps   []bench.Payload
 		gz   bool
 	}{{"mix", allPayloads, false}, {"mix+gzip", allPayloads, true}, {"metrics", payloads[bench.Metrics], false}, {"metrics+gzip", payloads[bench.Metrics], true}} {
+		if ctx.Err() != nil {
+			return errInterrupted
+		}
 		r, err := bench.MeasureFloor(f.ps, f.gz, o.floorTime)
 		if err != nil {
 			return fmt.Errorf("floor: %w", err)
@@ -172,8 +175,8 @@ func run(ctx context.Context, o options) error {
 				if rr.err != nil {
 					logf("  %s: %s: ERROR %v", p.id, v.label, rr.err)
 				} else {
-					logf("  %s r%d %-26s %9.0f items/s  %6.2f CPU-s/M  %4.0f MiB  %5.2f ms/request  accepted %d delivered %d lost %d refused %d unknown %d",
-						p.id, r+1, v.label, rr.throughput, rr.cpuPerM, rr.rssMiB, rr.latency.Seconds()*1e3, rr.accepted, rr.delivered, rr.lost, rr.refused, rr.unknown)
+					logf("  %s r%d %-26s %9.0f items/s  %6.2f CPU-s/M  %4.0f MiB  %5.2f ms/request  other load %.2f cores  accepted %d delivered %d lost %d refused %d unknown %d",
+						p.id, r+1, v.label, rr.throughput, rr.cpuPerM, rr.rssMiB, rr.latency.Seconds()*1e3, rr.otherCores, rr.accepted, rr.delivered, rr.lost, rr.refused, rr.unknown)
 				}
 				if v == &p.a {
 					pr.a = append(pr.a, rr)
@@ -305,7 +308,10 @@ type runResult struct {
 	wireBytes, rawBytes                   int64
 	driverCPU, collectorCPU, measuredTime time.Duration
 	latency                               time.Duration
-	names                                 map[bench.MetricKey]int64
+	// otherCores is the CPU the rest of the machine (not the collector, not
+	// the driver) used during the measurement, in cores.
+	otherCores float64
+	names      map[bench.MetricKey]int64
 }
 
 type pairResult struct {
@@ -361,6 +367,7 @@ func runOne(ctx context.Context, o options, v *variantDef, name string) (rr runR
 		return runResult{err: err}
 	}
 	self0 := selfCPU()
+	busy0, _ := bench.MachineBusy()
 	t0 := time.Now()
 
 	lcfg.Duration = o.duration
@@ -376,6 +383,8 @@ func runOne(ctx context.Context, o options, v *variantDef, name string) (rr runR
 	if err != nil {
 		return runResult{err: err}
 	}
+	busy1, _ := bench.MachineBusy()
+	wall := time.Since(t0)
 	hwm, err := bench.ProcPeakRSS(c.pid())
 	if err != nil {
 		return runResult{err: err}
@@ -394,6 +403,7 @@ func runOne(ctx context.Context, o options, v *variantDef, name string) (rr runR
 		rssMiB:       float64(hwm) / (1 << 20),
 		latency:      res.MeanLatency,
 	}
+	rr.otherCores = max(0, (busy1-busy0-rr.collectorCPU-rr.driverCPU).Seconds()/wall.Seconds())
 	if v.recordNames {
 		rr.names = sink.MetricNames()
 	}
@@ -486,8 +496,8 @@ func report(o options, results []*pairResult, floors map[string]bench.FloorResul
 	fmt.Fprintf(&b, "Machine: %d cores, %s, %s, %s/%s. Each run: %v warm-up, %v measured load from %d workers (one request of %d items in flight each, gRPC and HTTP alternating), drain up to %v; %d rounds per pair in ABBA order; whole benchmark %v. Values are medians with the range over the rounds in parentheses.\n\n",
 		runtime.NumCPU(), cpuModel(), runtime.Version(), runtime.GOOS, runtime.GOARCH, o.warmup, o.duration, o.workers, o.itemsPerRequest, o.drain, o.rounds, took.Round(time.Second))
 
-	b.WriteString("| pair | variant | items/s delivered | collector CPU-s per M items | peak RSS MiB | lost | refused / unknown | wire bytes per item | load gen + sink CPU-s per M | mean request latency ms |\n")
-	b.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	b.WriteString("| pair | variant | items/s delivered | collector CPU-s per M items | peak RSS MiB | lost | refused / unknown | wire bytes per item | load gen + sink CPU-s per M | mean request latency ms | other load on the machine, cores |\n")
+	b.WriteString("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, pr := range results {
 		for _, side := range []struct {
 			v  *variantDef
@@ -496,6 +506,7 @@ func report(o options, results []*pairResult, floors map[string]bench.FloorResul
 			thr := bench.Summarize(values(side.rs, func(r runResult) float64 { return r.throughput }))
 			cpu := bench.Summarize(values(side.rs, func(r runResult) float64 { return r.cpuPerM }))
 			rss := bench.Summarize(values(side.rs, func(r runResult) float64 { return r.rssMiB }))
+			oth := bench.Summarize(values(side.rs, func(r runResult) float64 { return r.otherCores }))
 			lat := bench.Summarize(values(side.rs, func(r runResult) float64 { return r.latency.Seconds() * 1e3 }))
 			drv := bench.Summarize(values(side.rs, func(r runResult) float64 { return r.driverCPU.Seconds() / float64(max(1, r.delivered)) * 1e6 }))
 			var lost, refused, unknown, wire, items int64
@@ -519,14 +530,14 @@ func report(o options, results []*pairResult, floors map[string]bench.FloorResul
 			if errs > 0 {
 				lostS += fmt.Sprintf(" (%d runs failed)", errs)
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %d / %d | %s | %.2f | %s |\n", pr.def.id, side.v.label,
-				fmtSpread(thr, "%.0f"), fmtSpread(cpu, "%.2f"), fmtSpread(rss, "%.0f"), lostS, refused, unknown, wpi, drv.Median, fmtSpread(lat, "%.2f"))
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %d / %d | %s | %.2f | %s | %s |\n", pr.def.id, side.v.label,
+				fmtSpread(thr, "%.0f"), fmtSpread(cpu, "%.2f"), fmtSpread(rss, "%.0f"), lostS, refused, unknown, wpi, drv.Median, fmtSpread(lat, "%.2f"), fmtSpread(oth, "%.2f"))
 		}
 	}
-	fmt.Fprintf(&b, "| floor | pdata decode+encode, all signals | | %.2f | | | | | | |\n", floors["mix"].CPUPerMillion())
-	fmt.Fprintf(&b, "| floor | … + gzip (8192-item batches), all signals | | %.2f | | | | | | |\n", floors["mix+gzip"].CPUPerMillion())
-	fmt.Fprintf(&b, "| floor | pdata decode+encode, metrics | | %.2f | | | | | | |\n", floors["metrics"].CPUPerMillion())
-	fmt.Fprintf(&b, "| floor | … + gzip (8192-item batches), metrics | | %.2f | | | | | | |\n\n", floors["metrics+gzip"].CPUPerMillion())
+	fmt.Fprintf(&b, "| floor | pdata decode+encode, all signals | | %.2f | | | | | | | |\n", floors["mix"].CPUPerMillion())
+	fmt.Fprintf(&b, "| floor | … + gzip (8192-item batches), all signals | | %.2f | | | | | | | |\n", floors["mix+gzip"].CPUPerMillion())
+	fmt.Fprintf(&b, "| floor | pdata decode+encode, metrics | | %.2f | | | | | | | |\n", floors["metrics"].CPUPerMillion())
+	fmt.Fprintf(&b, "| floor | … + gzip (8192-item batches), metrics | | %.2f | | | | | | | |\n\n", floors["metrics+gzip"].CPUPerMillion())
 
 	// ratios and targets
 	b.WriteString("| target | measure | value: median (range over rounds) | result |\n|---|---|---:|---|\n")
