@@ -84,7 +84,7 @@ lint: ## go vet and gofmt check
 
 .PHONY: test-unit
 test-unit: ## unit tests of our components
-	go test -count=1 ./obtraceexporter/... ./semanticmetricsprocessor/...
+	go test -count=1 ./obtraceexporter/... ./semanticmetricsprocessor/... ./bench/...
 
 .PHONY: test-integration
 test-integration: $(BINARY) ## the real binary on loopback, fed by the OpenTelemetry Go SDK; configs/ validated
@@ -113,8 +113,13 @@ $(BUILD_DIR):
 	@mkdir -p $@
 
 .PHONY: bench
-bench: ## component benchmarks (figures in the component READMEs)
-	go test -run '^$$' -bench . -benchmem ./semanticmetricsprocessor/
+bench: $(BINARY) $(OCB) ## end-to-end benchmark against a stock collector of the same family (~6 min); figures into BENCHMARKS.md
+	go run ./bench/cmd/benchdriver -ours $(BINARY) -stock $(BUILD_DIR)/stock/otelcol-stock \
+	  -builder $(OCB) -manifest bench/stock-manifest.yaml
+
+.PHONY: bench-components
+bench-components: ## component micro-benchmarks (figures in the component READMEs)
+	go test -run '^$$' -bench . -benchmem ./semanticmetricsprocessor/ ./bench/
 
 .PHONY: clean
 clean: ## remove build output (keeps tools)
