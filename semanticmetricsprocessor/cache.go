@@ -3,29 +3,42 @@ package semanticmetricsprocessor // import "github.com/obtraceai/otelcol-obtrace
 import (
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
-// verdictCache is a size-capped map of verdicts, safe for concurrent use. A
-// hit takes a read lock and a map lookup and allocates nothing. When full, an
-// insert evicts one arbitrary entry (Go map iteration order is randomized), so
-// a stream of random names cannot grow memory beyond max entries.
+// verdictCache is a size-capped map of verdicts, safe for concurrent use.
+//
+// Reads hit an immutable snapshot through an atomic pointer: no lock, no
+// allocation. New verdicts go to a small mutex-protected dirty map that is
+// folded into a fresh snapshot once it holds 1/8 of the snapshot's size
+// (amortized O(1) per insert). The total never exceeds max entries: when
+// full, arbitrary entries are evicted (Go map iteration order is
+// randomized), so a stream of random names cannot grow memory.
 type verdictCache struct {
-	mu  sync.RWMutex
-	m   map[cacheKey]*verdict
-	max int
+	snap atomic.Pointer[map[cacheKey]*verdict]
+
+	mu    sync.Mutex
+	dirty map[cacheKey]*verdict
+	max   int
 }
 
 func newVerdictCache(max int) *verdictCache {
 	if max < 1 {
 		max = 1
 	}
-	return &verdictCache{m: make(map[cacheKey]*verdict, min(max, 1024)), max: max}
+	c := &verdictCache{dirty: map[cacheKey]*verdict{}, max: max}
+	empty := map[cacheKey]*verdict{}
+	c.snap.Store(&empty)
+	return c
 }
 
 func (c *verdictCache) get(k cacheKey) (*verdict, bool) {
-	c.mu.RLock()
-	v, ok := c.m[k]
-	c.mu.RUnlock()
+	if v, ok := (*c.snap.Load())[k]; ok {
+		return v, true
+	}
+	c.mu.Lock()
+	v, ok := c.dirty[k]
+	c.mu.Unlock()
 	return v, ok
 }
 
@@ -33,20 +46,49 @@ func (c *verdictCache) put(k cacheKey, v *verdict) {
 	// Keys outlive the pdata they came from: own the strings.
 	k.name, k.unit = strings.Clone(k.name), strings.Clone(k.unit)
 	c.mu.Lock()
-	if _, ok := c.m[k]; !ok {
-		for len(c.m) >= c.max {
-			for old := range c.m {
-				delete(c.m, old)
+	defer c.mu.Unlock()
+	snap := *c.snap.Load()
+	if _, ok := snap[k]; ok {
+		return
+	}
+	if _, ok := c.dirty[k]; !ok && len(snap)+len(c.dirty) >= c.max {
+		// Full: evict from dirty first, else rebuild the snapshot without some entries.
+		if len(c.dirty) > 0 {
+			for old := range c.dirty {
+				delete(c.dirty, old)
 				break
 			}
+		} else {
+			c.promoteLocked(snap, 1)
+			snap = *c.snap.Load()
 		}
 	}
-	c.m[k] = v
-	c.mu.Unlock()
+	c.dirty[k] = v
+	if len(c.dirty) >= max(16, len(snap)/8) {
+		c.promoteLocked(snap, 0)
+	}
+}
+
+// promoteLocked publishes snap+dirty as the new snapshot, evicting evict
+// arbitrary snapshot entries first.
+func (c *verdictCache) promoteLocked(snap map[cacheKey]*verdict, evict int) {
+	next := make(map[cacheKey]*verdict, len(snap)+len(c.dirty))
+	for k, v := range snap {
+		if evict > 0 {
+			evict--
+			continue
+		}
+		next[k] = v
+	}
+	for k, v := range c.dirty {
+		next[k] = v
+	}
+	clear(c.dirty)
+	c.snap.Store(&next)
 }
 
 func (c *verdictCache) len() int {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return len(c.m)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(*c.snap.Load()) + len(c.dirty)
 }

@@ -151,11 +151,35 @@ func (c *conversion) convertExemplars(es pmetric.ExemplarSlice) {
 // convertHistogram scales bounds, sum, min, max and exemplars; counts and
 // bucket counts are unchanged. Bounds stay sorted because a > 0.
 func (c *conversion) convertHistogram(dps pmetric.HistogramDataPointSlice) {
+	// Points of one metric almost always share their bucket layout: convert
+	// it once and reuse the result when the next point's bounds are equal.
+	var memoIn, memoOut [64]float64
+	memoLen := -1
 	for i := 0; i < dps.Len(); i++ {
 		dp := dps.At(i)
 		b := dp.ExplicitBounds()
-		for j := 0; j < b.Len(); j++ {
-			b.SetAt(j, c.f(b.At(j)))
+		n := b.Len()
+		same := n == memoLen
+		for j := 0; same && j < n; j++ {
+			same = b.At(j) == memoIn[j]
+		}
+		if same {
+			for j := 0; j < n; j++ {
+				b.SetAt(j, memoOut[j])
+			}
+		} else {
+			for j := 0; j < n; j++ {
+				in := b.At(j)
+				out := c.f(in)
+				b.SetAt(j, out)
+				if n <= len(memoIn) {
+					memoIn[j], memoOut[j] = in, out
+				}
+			}
+			memoLen = -1
+			if n <= len(memoIn) {
+				memoLen = n
+			}
 		}
 		if dp.HasSum() {
 			dp.SetSum(c.f(dp.Sum()))

@@ -11,81 +11,79 @@ import (
 )
 
 const (
-	// maxReportedKeys bounds the set of (service.name, metric, rule) keys
-	// already logged; when it is full it is cleared.
-	maxReportedKeys = 10000
+	// maxReportKeys bounds the (service.name, verdict) keys tracked between
+	// two summaries; past it, the keys are cleared (and may be logged again).
+	maxReportKeys = 10000
 	// maxLogsPerSecond rate-limits finding log lines across all keys.
 	maxLogsPerSecond = 20
-	// maxSummaryServices bounds the services tracked for the periodic summary.
-	maxSummaryServices = 1000
 	// summaryTopN is the number of rules listed per service in the summary.
-	summaryTopN   = 5
-	otherServices = "(other services)"
+	summaryTopN = 5
 )
 
+// reportKey identifies a metric (through its cached verdict: name, unit,
+// type, monotonic) within a service. One map operation per non-compliant
+// metric both deduplicates log lines and counts findings.
 type reportKey struct {
-	service, metric, rule string
+	service string
+	v       *verdict
 }
 
-// reporter logs one line per distinct (service.name, metric, rule), with a
-// global rate limit, and keeps per-service counts for the periodic summary.
+type reportEntry struct {
+	metric string
+	count  int64 // occurrences since the last summary
+	logged bool
+}
+
+// reporter logs the findings of each distinct (service.name, metric) once —
+// one line per rule — with a global rate limit, and keeps per-service counts
+// for the periodic summary.
 type reporter struct {
 	logger *zap.Logger
 	now    func() time.Time
 
 	mu          sync.Mutex
-	reported    map[reportKey]struct{}
+	keys        map[reportKey]*reportEntry
+	totals      map[string]map[string]int64 // service -> rule -> findings, folded from evicted keys
 	windowStart time.Time
 	windowCount int
 	suppressed  int64
-	counts      map[string]map[string]int64 // service -> rule -> findings
 }
 
 func newReporter(logger *zap.Logger) *reporter {
 	return &reporter{
-		logger:   logger,
-		now:      time.Now,
-		reported: map[reportKey]struct{}{},
-		counts:   map[string]map[string]int64{},
+		logger: logger,
+		now:    time.Now,
+		keys:   map[reportKey]*reportEntry{},
+		totals: map[string]map[string]int64{},
 	}
 }
 
-// report records the findings of one metric occurrence and logs the ones not
-// yet logged for this service and metric.
+// report records one occurrence of a non-compliant metric and logs its
+// findings the first time the (service, metric) pair is seen.
 func (r *reporter) report(service, metricName, unit string, v *verdict, fixed bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	sc := r.counts[service]
-	if sc == nil {
-		if len(r.counts) >= maxSummaryServices {
-			service = otherServices
-			sc = r.counts[service]
+	k := reportKey{service: service, v: v}
+	e := r.keys[k]
+	if e == nil {
+		if len(r.keys) >= maxReportKeys {
+			r.foldLocked()
 		}
-		if sc == nil {
-			sc = map[string]int64{}
-			r.counts[strings.Clone(service)] = sc
-		}
+		k.service = strings.Clone(service)
+		e = &reportEntry{metric: strings.Clone(metricName)}
+		r.keys[k] = e
 	}
+	e.count++
+	if e.logged {
+		return
+	}
+	if !r.allow() {
+		r.suppressed += int64(len(v.findings))
+		return
+	}
+	e.logged = true
 	for i := range v.findings {
 		f := &v.findings[i]
-		if _, ok := sc[f.rule]; ok {
-			sc[f.rule]++
-		} else {
-			sc[f.rule] = 1
-		}
-		k := reportKey{service: service, metric: metricName, rule: f.rule}
-		if _, ok := r.reported[k]; ok {
-			continue
-		}
-		if !r.allow() {
-			r.suppressed++
-			continue
-		}
-		if len(r.reported) >= maxReportedKeys {
-			clear(r.reported)
-		}
-		k.service, k.metric = strings.Clone(k.service), strings.Clone(k.metric)
-		r.reported[k] = struct{}{}
 		r.logger.Warn("semantic metric finding",
 			zap.String("service.name", service),
 			zap.String("metric", metricName),
@@ -98,11 +96,29 @@ func (r *reporter) report(service, metricName, unit string, v *verdict, fixed bo
 	}
 }
 
+// foldLocked moves the counts of every key into totals and forgets the keys.
+func (r *reporter) foldLocked() {
+	for k, e := range r.keys {
+		if e.count == 0 {
+			continue
+		}
+		sc := r.totals[k.service]
+		if sc == nil {
+			sc = map[string]int64{}
+			r.totals[k.service] = sc
+		}
+		for i := range k.v.findings {
+			sc[k.v.findings[i].rule] += e.count
+		}
+	}
+	clear(r.keys)
+}
+
 func takenAction(f *finding, v *verdict, fixed bool) Action {
 	switch {
-	case v.drop:
+	case v.drop && f.action == ActionDrop:
 		return ActionDrop
-	case f.action == ActionNormalize && f.fix && fixed:
+	case !v.drop && f.action == ActionNormalize && f.fix && fixed:
 		return ActionNormalize
 	case f.action == ActionNormalize:
 		return ActionAnnotate
@@ -127,24 +143,39 @@ type ruleCount struct {
 	count int64
 }
 
-// flush logs the top findings per service since the last flush and resets the counts.
+// flush logs the top findings per service since the last flush and resets
+// the counts. Keys already logged stay logged (until the key set is full).
 func (r *reporter) flush() {
 	r.mu.Lock()
-	counts := r.counts
+	totals := r.totals
+	r.totals = map[string]map[string]int64{}
+	for k, e := range r.keys {
+		if e.count == 0 {
+			continue
+		}
+		sc := totals[k.service]
+		if sc == nil {
+			sc = map[string]int64{}
+			totals[k.service] = sc
+		}
+		for i := range k.v.findings {
+			sc[k.v.findings[i].rule] += e.count
+		}
+		e.count = 0
+	}
 	suppressed := r.suppressed
-	r.counts = map[string]map[string]int64{}
 	r.suppressed = 0
 	r.mu.Unlock()
 
-	services := make([]string, 0, len(counts))
-	for s := range counts {
+	services := make([]string, 0, len(totals))
+	for s := range totals {
 		services = append(services, s)
 	}
 	sort.Strings(services)
 	for _, s := range services {
-		rc := make([]ruleCount, 0, len(counts[s]))
+		rc := make([]ruleCount, 0, len(totals[s]))
 		var total int64
-		for rule, n := range counts[s] {
+		for rule, n := range totals[s] {
 			rc = append(rc, ruleCount{rule, n})
 			total += n
 		}
