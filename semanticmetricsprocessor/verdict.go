@@ -5,7 +5,6 @@ import (
 	"math/big"
 	"regexp"
 	"strings"
-	"sync"
 
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/otel/attribute"
@@ -200,7 +199,6 @@ type analyzer struct {
 	custom             map[string]CustomMetric
 	aliases            map[string]Alias
 	ignore             []*regexp.Regexp
-	manyToOneTargets   map[string]bool
 	annotateAttributes bool
 }
 
@@ -211,7 +209,6 @@ func newAnalyzer(cfg *Config) (*analyzer, error) {
 		custom:             map[string]CustomMetric{},
 		aliases:            cfg.Aliases,
 		annotateAttributes: cfg.AnnotateAttributes,
-		manyToOneTargets:   manyToOneTargets(),
 	}
 	for _, cm := range cfg.CustomMetrics {
 		a.custom[cm.Name] = cm
@@ -224,34 +221,6 @@ func newAnalyzer(cfg *Config) (*analyzer, error) {
 		a.ignore = append(a.ignore, re)
 	}
 	return a, nil
-}
-
-var (
-	manyToOneOnce sync.Once
-	manyToOneMap  map[string]bool
-)
-
-// manyToOneTargets returns the names that two or more deprecated names are
-// renamed to directly (for example messaging.client.operation.duration).
-func manyToOneTargets() map[string]bool {
-	manyToOneOnce.Do(func() {
-		preds := map[string]map[string]bool{}
-		for _, e := range registry.Entries() {
-			if e.Deprecated && e.RenamedTo != "" {
-				if preds[e.RenamedTo] == nil {
-					preds[e.RenamedTo] = map[string]bool{}
-				}
-				preds[e.RenamedTo][e.Name] = true
-			}
-		}
-		manyToOneMap = map[string]bool{}
-		for t, p := range preds {
-			if len(p) > 1 {
-				manyToOneMap[t] = true
-			}
-		}
-	})
-	return manyToOneMap
 }
 
 // actionFor returns the effective action of a finding. Information-level
@@ -344,15 +313,13 @@ func (a *analyzer) checkRegistry(b *builder, e registry.Entry) {
 		b.add(RuleNameDeprecated, LevelViolation, false, "deprecated (%s)%s without an active replacement; no fix", orDefault(e.DeprecationReason, "obsoleted"), renamedHint(e.RenamedTo))
 		return
 	}
-	for _, n := range chain[1:] {
-		if a.manyToOneTargets[n] {
+	// A many-to-one rename merges series unless an attribute tells them apart, so it is
+	// only applied through an alias that says so.
+	for _, n := range chain[:len(chain)-1] {
+		if step, _ := registry.Lookup(n); step.ManyToOne {
 			b.add(RuleNameDeprecated, LevelViolation, false, "deprecated, renamed to %s together with other metrics (many-to-one): not renamed without an alias that says so", t.Name)
 			return
 		}
-	}
-	if a.manyToOneTargets[t.Name] {
-		b.add(RuleNameDeprecated, LevelViolation, false, "deprecated, renamed to %s together with other metrics (many-to-one): not renamed without an alias that says so", t.Name)
-		return
 	}
 	a.checkRename(b, RuleNameDeprecated, LevelViolation, target{name: t.Name, unit: t.Unit, kind: kindOfInstrument(t.Instrument), hintUnit: e.Unit},
 		"deprecated, renamed to %s (via %s)", t.Name, strings.Join(chain, " -> "))
