@@ -61,7 +61,7 @@ ok "exposed ports $ports"
 
 CTR="$("${BUILDAH[@]}" from --pull-never "$IMAGE")"
 MNT_CHECK=(/otelcol-obtrace /etc/otelcol-obtrace/config.yaml /etc/ssl/certs/ca-certificates.crt)
-run() { "${BUILDAH[@]}" run --isolation chroot --env OBTRACE_API_KEY=obt_live_image_check_key "$CTR" -- "$@"; }
+run() { "${BUILDAH[@]}" run --isolation chroot --env OBTRACE_API_KEY=obt_live_image_check_key --env OTELCOL_RECEIVER_TOKEN=image-check-receiver-token "$CTR" -- "$@"; }
 
 version="$(run /otelcol-obtrace --version)" || fail "/otelcol-obtrace --version failed: $version"
 [[ "$version" == *otelcol-obtrace* ]] || fail "unexpected --version output: $version"
@@ -87,7 +87,7 @@ ok "CA bundle, default config, queue dir owned by 10001"
 base=$((40000 + RANDOM % 20000))
 health=$((base + 2))
 "${BUILDAH[@]}" run --isolation chroot \
-  --env OBTRACE_API_KEY=obt_live_image_check_key --env OBTRACE_ENDPOINT=http://127.0.0.1:9 "$CTR" -- \
+  --env OBTRACE_API_KEY=obt_live_image_check_key --env OTELCOL_RECEIVER_TOKEN=image-check-receiver-token --env OBTRACE_ENDPOINT=http://127.0.0.1:9 "$CTR" -- \
   /otelcol-obtrace --config=/etc/otelcol-obtrace/config.yaml \
   "--set=receivers::otlp::protocols::grpc::endpoint=127.0.0.1:$base" \
   "--set=receivers::otlp::protocols::http::endpoint=127.0.0.1:$((base + 1))" \
