@@ -84,15 +84,16 @@ ok "CA bundle, default config, queue dir owned by 10001"
 # network), wait for health_check, then stop it. OBTRACE_ENDPOINT points at a closed loopback
 # port so nothing leaves the machine. Proves the image starts as 10001 with its default config
 # and can write the persistent queue.
-base=$((40000 + RANDOM % 20000))
-health=$((base + 2))
+# Ports chosen by the kernel at run time (bind to port 0), not guessed.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+grpc_port=$(free_port); http_port=$(free_port); health=$(free_port); metrics_port=$(free_port)
 "${BUILDAH[@]}" run --isolation chroot \
   --env OBTRACE_API_KEY=obt_live_image_check_key --env OTELCOL_RECEIVER_TOKEN=image-check-receiver-token --env OBTRACE_ENDPOINT=http://127.0.0.1:9 "$CTR" -- \
   /otelcol-obtrace --config=/etc/otelcol-obtrace/config.yaml \
-  "--set=receivers::otlp::protocols::grpc::endpoint=127.0.0.1:$base" \
-  "--set=receivers::otlp::protocols::http::endpoint=127.0.0.1:$((base + 1))" \
+  "--set=receivers::otlp::protocols::grpc::endpoint=127.0.0.1:$grpc_port" \
+  "--set=receivers::otlp::protocols::http::endpoint=127.0.0.1:$http_port" \
   "--set=extensions::health_check::endpoint=127.0.0.1:$health" \
-  "--config=yaml:service::telemetry::metrics::readers: [{pull: {exporter: {prometheus: {host: 127.0.0.1, port: $((base + 3))}}}}]" \
+  "--config=yaml:service::telemetry::metrics::readers: [{pull: {exporter: {prometheus: {host: 127.0.0.1, port: $metrics_port}}}}]" \
   >"$ROOT/.build/image-check-run.log" 2>&1 &
 RUN_PID=$!
 healthy=""
