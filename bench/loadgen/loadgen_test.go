@@ -157,7 +157,7 @@ func TestRunCountsRefusalsAndStopsOnTime(t *testing.T) {
 }
 
 func TestRunRefusesNonLoopback(t *testing.T) {
-	_, err := Run(context.Background(), Config{HTTPAddr: "10.0.0.1:4318", Steps: steps(t, HTTP), Duration: time.Second})
+	_, err := Run(context.Background(), Config{HTTPAddr: "collector.example.invalid:4318", Steps: steps(t, HTTP), Duration: time.Second})
 	if err == nil || !strings.Contains(err.Error(), "loopback") {
 		t.Errorf("err = %v", err)
 	}
