@@ -17,14 +17,17 @@
 # On that cluster (namespace "observability", Pod Security "restricted" enforced):
 #   1. kubectl apply --dry-run=server of every examples/*/rendered/ (strict field validation, no
 #      Pod Security warning allowed);
-#   2. helm install of the gateway example gateway-existing-secret-hpa (Secret created first): the
-#      Deployment becomes Ready, the HPA scales it to minReplicas, the Service's EndpointSlice holds
-#      every pod with every port, the PDB covers the pods;
-#   3. helm upgrade with a collector config change: checksum/config changes, a new ReplicaSet, all
-#      pods replaced, the HPA's replica count kept;
-#   4. helm install of the agent example: the DaemonSet runs a Ready pod on the node;
+#   2. helm install of the gateway example gateway-existing-secret-hpa (its Secrets created first):
+#      the Deployment becomes Ready, the HPA scales it to minReplicas, the Service's EndpointSlice
+#      holds every pod with every port, the PDB covers the pods, and every Secret/ConfigMap (and key)
+#      the pods reference exists (kwok runs no container, so nothing else would notice);
+#   3. helm upgrade with a collector config change (config.processors.memory_limiter.check_interval
+#      through the chart's `config:` merge): the ConfigMap changes, checksum/config changes, a new
+#      ReplicaSet, all pods replaced by pods carrying the new checksum, the HPA's replica count kept;
+#   4. helm install of the agent example: the DaemonSet runs a Ready pod on the node, its
+#      Secret/ConfigMap references resolve;
 #   5. helm uninstall of both releases leaves no object of either release (every namespaced and
-#      cluster-scoped listable type is checked) and keeps the user's Secret.
+#      cluster-scoped listable type is checked) and keeps the Secrets made outside the chart.
 # Every process it starts runs in its own process group and is stopped on exit; every wait is bounded.
 #
 # usage: build/k8s-test.sh
@@ -126,27 +129,27 @@ PIDS=()
 FAILED=0
 
 stop_all() {
-  local rc=$? pid i
+  local rc=$? pid i f n
   trap - EXIT INT TERM
-  for pid in "${PIDS[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true; done
-  for ((i = 0; i < 100; i++)); do
-    local alive=0
-    for pid in "${PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
-    (( alive )) || break
-    sleep 0.1
-  done
-  for pid in "${PIDS[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
-  [[ "${ETCD_DATA:-}" == /dev/shm/k8s-test-etcd.* ]] && rm -rf "$ETCD_DATA"
-  if [[ -n "${K8S_TEST_KEEP:-}" ]]; then
-    echo "k8s-test: work directory kept: $WORK"
-  elif (( rc != 0 || FAILED != 0 )); then
-    local f
+  # The cluster did not come up or the script broke: show the components' last words.
+  if (( rc != 0 && FAILED == 0 )); then
     for f in "$WORK"/*.log; do
       [[ -f "$f" ]] || continue
       echo "---- last lines of $(basename "$f")"
       tail -n 15 "$f"
     done
-    rm -rf "$WORK"
+  fi
+  # Last started, first stopped (etcd last, so the API server can shut down cleanly); each process
+  # group gets SIGTERM, then SIGKILL after 10s.
+  for ((n = ${#PIDS[@]} - 1; n >= 0; n--)); do
+    pid="${PIDS[n]}"
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || continue
+    for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL -- "-$pid" 2>/dev/null || true
+  done
+  [[ "${ETCD_DATA:-}" == /dev/shm/k8s-test-etcd.* ]] && rm -rf "$ETCD_DATA"
+  if [[ -n "${K8S_TEST_KEEP:-}" ]]; then
+    echo "k8s-test: work directory kept: $WORK"
   else
     rm -rf "$WORK"
   fi
@@ -160,6 +163,7 @@ start() {
   local name="$1"; shift
   setsid "$@" >"$WORK/$name.log" 2>&1 < /dev/null &
   PIDS+=("$!")
+  disown "$!"
   eval "PID_${name//-/_}=$!"
 }
 
@@ -329,6 +333,26 @@ release_pods() {
 }
 ready_count() { release_pods "$1" | grep -c '=True$' || true; }
 
+# check_pod_refs RELEASE: kwok starts no container, so check what a kubelet would refuse to start
+# a pod without: every Secret and ConfigMap its pods name (volumes, projected volumes, env, envFrom)
+# exists with the named key, unless marked optional.
+check_pod_refs() {
+  local refs kind name key optional bad=0
+  refs="$("$K" -n "$NS" get pods -l "app.kubernetes.io/instance=$1" -o go-template='{{range .items}}{{range .spec.volumes}}{{with .secret}}secret {{.secretName}} - {{.optional}}{{"\n"}}{{end}}{{with .configMap}}configmap {{.name}} - {{.optional}}{{"\n"}}{{end}}{{with .projected}}{{range .sources}}{{with .secret}}secret {{.name}} - {{.optional}}{{"\n"}}{{end}}{{with .configMap}}configmap {{.name}} - {{.optional}}{{"\n"}}{{end}}{{end}}{{end}}{{end}}{{range .spec.containers}}{{range .env}}{{with .valueFrom}}{{with .secretKeyRef}}secret {{.name}} {{.key}} {{.optional}}{{"\n"}}{{end}}{{with .configMapKeyRef}}configmap {{.name}} {{.key}} {{.optional}}{{"\n"}}{{end}}{{end}}{{end}}{{range .envFrom}}{{with .secretRef}}secret {{.name}} - {{.optional}}{{"\n"}}{{end}}{{with .configMapRef}}configmap {{.name}} - {{.optional}}{{"\n"}}{{end}}{{end}}{{end}}{{end}}' | sort -u)"
+  [[ -n "$refs" ]] || fail "pods of $1 reference no Secret or ConfigMap (expected at least the config)"
+  while read -r kind name key optional; do
+    [[ "$optional" == true ]] && continue
+    if ! "$K" -n "$NS" get "$kind" "$name" >/dev/null 2>&1; then
+      echo "    pods of $1 need $kind/$name, which does not exist" >&2; bad=1; continue
+    fi
+    if [[ "$key" != - ]] && [[ -z "$("$K" -n "$NS" get "$kind" "$name" -o "go-template={{index .data \"$key\"}}")" ]]; then
+      echo "    pods of $1 need key $key of $kind/$name, which has none" >&2; bad=1; continue
+    fi
+    if [[ "$key" == - ]]; then echo "    pods of $1 use $kind/$name"; else echo "    pods of $1 use $kind/$name key $key"; fi
+  done <<<"$refs"
+  return "$bad"
+}
+
 test_dry_run() {
   local dir="$1" out
   out="$("$K" apply --dry-run=server --validate=strict -f "$dir" 2>&1)" || { echo "$out" | sed 's/^/    /' >&2; return 1; }
@@ -340,7 +364,9 @@ test_dry_run() {
 }
 
 test_gateway_install() {
+  # The Secrets the example expects to exist (see its values.yaml).
   "$K" -n "$NS" create secret generic obtrace-api-key --from-literal=api-key=obt_live_k8stest >/dev/null
+  "$K" -n "$NS" create secret generic obtrace-gateway-token --from-literal=token="$(openssl rand -hex 32)" >/dev/null
   "$HELM" install "$GW" "$CHART" -n "$NS" -f "$CHART/examples/gateway-existing-secret-hpa/values.yaml" \
     --wait --timeout 120s | sed 's/^/    /'
   # The HPA (minReplicas 3) scales the Deployment, which the chart leaves without replicas.
@@ -370,6 +396,7 @@ test_gateway_install() {
   [[ "$(jp "deployment/$GW" '{.spec.template.spec.containers[0].env[?(@.name=="OBTRACE_API_KEY")].valueFrom.secretKeyRef.name}')" == obtrace-api-key ]] \
     || fail "OBTRACE_API_KEY does not come from secret obtrace-api-key"
   "$K" -n "$NS" get servicemonitor "$GW" >/dev/null || fail "no ServiceMonitor"
+  check_pod_refs "$GW"
   release_pods "$GW" | sed 's/^/    pod /'
 }
 
@@ -380,8 +407,9 @@ test_gateway_upgrade() {
   rs0="$("$K" -n "$NS" get rs -l "app.kubernetes.io/instance=$GW" -o 'jsonpath={.items[?(@.spec.replicas>0)].metadata.name}')"
   pods0="$(release_pods "$GW" | cut -d= -f1)"
   "$HELM" upgrade "$GW" "$CHART" -n "$NS" -f "$CHART/examples/gateway-existing-secret-hpa/values.yaml" \
-    --set config.processors.batch.timeout=2s --wait --timeout 120s | sed 's/^/    /'
-  "$K" -n "$NS" get configmap "$GW" -o yaml | grep -q 'timeout: 2s' || fail "the ConfigMap lacks the new batch timeout"
+    --set config.processors.memory_limiter.check_interval=3s --wait --timeout 120s | sed 's/^/    /'
+  "$K" -n "$NS" get configmap "$GW" -o yaml | grep -q 'check_interval: 3s' \
+    || fail "the ConfigMap lacks the new memory_limiter check_interval"
   sum1="$(jp "deployment/$GW" '{.spec.template.metadata.annotations.checksum/config}')"
   echo "    checksum/config $sum0 -> $sum1"
   [[ "$sum1" != "$sum0" ]] || fail "checksum/config did not change"
@@ -413,6 +441,7 @@ test_agent_install() {
   [[ "$(jp "service/$AG" '{.spec.internalTrafficPolicy}')" == Local ]] || fail "agent Service internalTrafficPolicy is not Local"
   wait_eq 60 1 "ready endpoints of service/$AG" bash -c \
     "'$K' -n '$NS' get endpointslices -l 'kubernetes.io/service-name=$AG' -o 'go-template={{range .items}}{{range .endpoints}}{{if .conditions.ready}}E{{end}}{{end}}{{end}}' | wc -c"
+  check_pod_refs "$AG"
   release_pods "$AG" | sed 's/^/    pod /'
 }
 
@@ -428,13 +457,19 @@ leftovers() {
 }
 
 test_uninstall() {
+  # The leftover search must see the releases while they are installed.
+  local n
+  n="$(leftovers "$GW" | grep -c . || true)"
+  leftovers "$GW" | grep -q ERROR && fail "the API server could not be asked for the objects of $GW"
+  (( n >= 8 )) || fail "only $n objects of $GW found before the uninstall"
+  echo "    $n objects of $GW and $(leftovers "$AG" | grep -c .) of $AG before the uninstall"
   "$HELM" uninstall "$AG" -n "$NS" --wait --timeout 120s | sed 's/^/    /'
   "$HELM" uninstall "$GW" -n "$NS" --wait --timeout 120s | sed 's/^/    /'
   count() { leftovers "$1" | grep -c . || true; }
   wait_eq 90 0 "objects of release $AG" count "$AG" || { leftovers "$AG" | sed 's/^/    left: /' >&2; return 1; }
   wait_eq 90 0 "objects of release $GW" count "$GW" || { leftovers "$GW" | sed 's/^/    left: /' >&2; return 1; }
   [[ -z "$("$HELM" list -n "$NS" -a -q)" ]] || fail "helm still lists releases: $("$HELM" list -n "$NS" -a -q)"
-  "$K" -n "$NS" get secret obtrace-api-key >/dev/null || fail "the user's Secret obtrace-api-key was deleted"
+  "$K" -n "$NS" get secret obtrace-api-key obtrace-gateway-token >/dev/null || fail "a Secret made outside the chart was deleted"
 }
 
 for dir in "$CHART"/examples/*/rendered; do
