@@ -7,9 +7,10 @@
 #     k8s.io staging module with its published v0.<minor>.<patch>), built with the version ldflags;
 #   - etcd from the same module graph (build/k8s/tools/etcd: etcd's own etcdmain at the
 #     go.etcd.io/etcd/server/v3 version Kubernetes pins and tests against). Debian bookworm's
-#     etcd-server is 3.4.23, too old: it lacks the watch progress requests that the 1.37 API server
-#     needs for the clients' streaming lists, and every informer then stalls on failed watches;
-#   - kwok (sigs.k8s.io/kwok, `go install`) instead of a kubelet: it makes the fake node
+#     etcd-server 3.4.23 was tried and is too old: the API server enables its RequestWatchProgress
+#     storage feature only from etcd 3.4.31/3.5.13, so the clients' streaming list-watches fail and
+#     every informer (kwok, controller-manager) falls tens of seconds behind;
+#   - kwok (sigs.k8s.io/kwok, `go install` at a pinned version) instead of a kubelet: it makes the fake node
 #     build/k8s/kwok-node.yaml Ready and the pods bound to it Running/Ready, with kwok's own default
 #     node and pod stages read from its module (kustomize/stage/...).
 # Binaries are cached in .tools/k8s/ (git-ignored) and rebuilt only when the pinned versions change.
