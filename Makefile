@@ -99,6 +99,10 @@ chart-check: $(HELM) $(BINARY) ## helm lint --strict per example; chart Go tests
 chart-update: $(HELM) ## rewrite charts/otelcol-obtrace/examples/*/rendered after a chart change
 	UPDATE=1 HELM=$(HELM) KUBE_VERSION=$(KUBE_VERSION) build/chart-check.sh
 
+.PHONY: test-k8s
+test-k8s: $(HELM) ## the chart on a real API server (kube-apiserver, etcd, kwok built into .tools/k8s, cached): dry-run, install, upgrade, uninstall
+	HELM=$(HELM) build/k8s-test.sh
+
 .PHONY: image-check
 image-check: $(BINARY) ## build the image with buildah (no engine, no pull) and check it
 	build/image-check.sh $(BINARY)
@@ -108,7 +112,7 @@ docker: $(BINARY) ## the runtime image from the prebuilt binary (docker or build
 	build/image-build.sh $(BINARY) otelcol-obtrace:0.1.0
 
 .PHONY: test
-test: $(BUILD_DIR) check-generated lint test-unit test-integration chart-check image-check ## every test
+test: $(BUILD_DIR) check-generated lint test-unit test-integration chart-check test-k8s image-check ## every test
 
 $(BUILD_DIR):
 	@mkdir -p $@
