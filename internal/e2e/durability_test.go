@@ -30,12 +30,7 @@ func TestOutageThenRecovery(t *testing.T) {
 		{Protocol: "http", Service: "checkout-api", Prefix: "outage-http", Spans: 40, Logs: 20, Headers: receiverAuth},
 		{Protocol: "grpc", Service: "billing-worker", Prefix: "outage-grpc", Spans: 30, Logs: 10, Headers: receiverAuth},
 	}
-	want := map[string]int{}
-	for _, w := range workloads {
-		w.send(t, c) // accepted by the gateway while the ingest is unreachable
-		want[tracesPath] += w.Spans
-		want[logsPath] += w.Logs
-	}
+	want := sendAll(t, c, workloads...) // accepted by the gateway while the ingest is unreachable
 	time.Sleep(1500 * time.Millisecond) // a few refused connection attempts
 
 	ingest := newFakeIngestOn(t, addr, func(_ string, n int) response {
@@ -44,15 +39,11 @@ func TestOutageThenRecovery(t *testing.T) {
 		}
 		return response{Status: http.StatusOK}
 	})
-	for path, n := range want {
-		waitFor(t, 60*time.Second, fmt.Sprintf("%d items on %s", n, path), func() bool { return ingest.Delivered(path) >= n })
-	}
+	ingest.waitDelivered(t, 60*time.Second, want)
 	c.stop(t)
+	ingest.checkDeliveredExactly(t, want)
 	dups := 0
-	for path, n := range want {
-		if got := ingest.Delivered(path); got != n {
-			t.Errorf("%s: delivered %d, want exactly %d", path, got, n)
-		}
+	for path := range want {
 		for name, k := range ingest.deliveredNames(path) {
 			if k > 1 {
 				dups += k - 1
@@ -88,13 +79,7 @@ func TestCrashWithQueuedData(t *testing.T) {
 		{Protocol: "http", Service: "checkout-api", Prefix: "crash-http", Spans: 60, Logs: 25, Headers: receiverAuth},
 		{Protocol: "grpc", Service: "billing-worker", Prefix: "crash-grpc", Spans: 40, Points: 10, Logs: 15, Headers: receiverAuth},
 	}
-	want := map[string]int{}
-	for _, w := range workloads {
-		w.send(t, c)
-		want[tracesPath] += w.Spans
-		want[metricsPath] += w.Points
-		want[logsPath] += w.Logs
-	}
+	want := sendAll(t, c, workloads...)
 	time.Sleep(700 * time.Millisecond) // batches are dispatched and fail against the closed port
 	c.kill(t)
 

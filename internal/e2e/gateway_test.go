@@ -70,23 +70,11 @@ func TestGatewayDeliversEverySignalOnce(t *testing.T) {
 		{Protocol: "grpc", Service: "billing-worker", Prefix: "grpc", Spans: 30, Points: 10, Logs: 12,
 			ResourceAttrs: []attribute.KeyValue{attribute.String("deployment.environment", "canary")}},
 	}
-	want := map[string]int{}
-	for _, w := range workloads {
-		w.send(t, c)
-		want[tracesPath] += w.Spans
-		want[metricsPath] += w.Points
-		want[logsPath] += w.Logs
-	}
-	for path, n := range want {
-		waitFor(t, 30*time.Second, fmt.Sprintf("%d items on %s", n, path), func() bool { return ingest.Delivered(path) >= n })
-	}
+	want := sendAll(t, c, workloads...)
+	ingest.waitDelivered(t, 30*time.Second, want)
 	// A clean shutdown flushes anything still queued; then nothing more may arrive.
 	c.stop(t)
-	for path, n := range want {
-		if got := ingest.Delivered(path); got != n {
-			t.Errorf("%s: delivered %d items, want exactly %d", path, got, n)
-		}
-	}
+	ingest.checkDeliveredExactly(t, want)
 
 	seen := map[string]int{}
 	for _, r := range ingest.Requests() {
@@ -169,18 +157,12 @@ func TestGatewayRetriesUnavailable(t *testing.T) {
 	ports := newCollectorPorts(t)
 	c := startCollector(t, ports, gatewayConfig(t, ports, ingest.URL()))
 
-	w := workload{Protocol: "grpc", Service: "checkout-api", Prefix: "retry", Spans: 20, Points: 8, Logs: 10}
-	w.send(t, c)
-	want := map[string]int{tracesPath: w.Spans, metricsPath: w.Points, logsPath: w.Logs}
-	for path, n := range want {
-		waitFor(t, 30*time.Second, fmt.Sprintf("%d items on %s", n, path), func() bool { return ingest.Delivered(path) >= n })
-	}
+	want := sendAll(t, c, workload{Protocol: "grpc", Service: "checkout-api", Prefix: "retry", Spans: 20, Points: 8, Logs: 10})
+	ingest.waitDelivered(t, 30*time.Second, want)
 	c.stop(t)
+	ingest.checkDeliveredExactly(t, want)
 	var refused []string
-	for path, n := range want {
-		if got := ingest.Delivered(path); got != n {
-			t.Errorf("%s: delivered %d items, want exactly %d", path, got, n)
-		}
+	for path := range want {
 		if ingest.RequestCount(path) < 3 {
 			refused = append(refused, path)
 		}

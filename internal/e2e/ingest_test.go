@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"compress/gzip"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -259,3 +260,24 @@ func (f *fakeIngest) RequestCount(path string) int {
 }
 
 func retryAfterSeconds(s int) string { return strconv.Itoa(s) }
+
+// itemCounts is a number of items per ingest path.
+type itemCounts map[string]int
+
+// waitDelivered waits until the ingest has accepted at least want items on every path.
+func (f *fakeIngest) waitDelivered(t *testing.T, timeout time.Duration, want itemCounts) {
+	t.Helper()
+	for path, n := range want {
+		waitFor(t, timeout, fmt.Sprintf("%d items on %s", n, path), func() bool { return f.Delivered(path) >= n })
+	}
+}
+
+// checkDeliveredExactly reports every path on which the ingest accepted other than want items.
+func (f *fakeIngest) checkDeliveredExactly(t *testing.T, want itemCounts) {
+	t.Helper()
+	for path, n := range want {
+		if got := f.Delivered(path); got != n {
+			t.Errorf("%s: delivered %d items, want exactly %d", path, got, n)
+		}
+	}
+}

@@ -49,22 +49,10 @@ func TestReceiverAuth(t *testing.T) {
 		{Protocol: "http", Service: "checkout-api", Prefix: "ok-http", Spans: 10, Points: 4, Logs: 6, Headers: receiverAuth},
 		{Protocol: "grpc", Service: "billing-worker", Prefix: "ok-grpc", Spans: 12, Points: 6, Logs: 5, Headers: receiverAuth},
 	}
-	want := map[string]int{}
-	for _, w := range good {
-		w.send(t, c)
-		want[tracesPath] += w.Spans
-		want[metricsPath] += w.Points
-		want[logsPath] += w.Logs
-	}
-	for path, n := range want {
-		waitFor(t, 30*time.Second, fmt.Sprintf("%d items on %s", n, path), func() bool { return ingest.Delivered(path) >= n })
-	}
+	want := sendAll(t, c, good...)
+	ingest.waitDelivered(t, 30*time.Second, want)
 	c.stop(t)
-	for path, n := range want {
-		if got := ingest.Delivered(path); got != n {
-			t.Errorf("%s: delivered %d, want exactly %d", path, got, n)
-		}
-	}
+	ingest.checkDeliveredExactly(t, want)
 	for name := range ingest.deliveredNames(tracesPath) {
 		if bytes.HasPrefix([]byte(name), []byte("denied")) {
 			t.Errorf("refused span %q reached the ingest", name)

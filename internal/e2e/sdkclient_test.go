@@ -148,3 +148,16 @@ func (w workload) logExporter(ctx context.Context, t *testing.T, c *collector) s
 	}
 	return exp
 }
+
+// sendAll sends every workload and counts what was sent, per ingest path.
+func sendAll(t *testing.T, c *collector, workloads ...workload) itemCounts {
+	t.Helper()
+	sent := itemCounts{}
+	for _, w := range workloads {
+		w.send(t, c)
+		sent[tracesPath] += w.Spans
+		sent[metricsPath] += w.Points
+		sent[logsPath] += w.Logs
+	}
+	return sent
+}

@@ -79,15 +79,13 @@ func TestTenantsNeverMix(t *testing.T) {
 		}
 	}
 
-	want := map[string]int{}
+	want := itemCounts{}
 	for _, w := range tenants {
 		want[tracesPath] += 2 * w.Spans
 		want[metricsPath] += 2 * w.Points
 		want[logsPath] += 2 * w.Logs
 	}
-	for path, n := range want {
-		waitFor(t, 30*time.Second, fmt.Sprintf("%d items on %s", n, path), func() bool { return ingest.Delivered(path) >= n })
-	}
+	ingest.waitDelivered(t, 30*time.Second, want)
 	c.stop(t)
 
 	perTenant := map[string]int{}
@@ -116,11 +114,7 @@ func TestTenantsNeverMix(t *testing.T) {
 		}
 		perTenant[w.Service] += r.Items
 	}
-	for path, n := range want {
-		if got := ingest.Delivered(path); got != n {
-			t.Errorf("%s: delivered %d, want exactly %d", path, got, n)
-		}
-	}
+	ingest.checkDeliveredExactly(t, want)
 	// Only the Authorization header is kept for the queue: the other header never reaches disk.
 	_ = filepath.WalkDir(run.storageDir, func(path string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
