@@ -33,6 +33,7 @@ const (
 	RuleNameTotalSuffix      = "name.total_suffix"
 	RuleNameDeprecated       = "name.deprecated"
 	RuleNameMoved            = "name.moved"
+	RuleNameSquatsNamespace  = "name.squats_namespace"
 
 	RuleUnitConvertible      = "unit.mismatch.convertible"
 	RuleUnitAnnotation       = "unit.mismatch.annotation"
@@ -66,6 +67,7 @@ var ruleDefs = []ruleDef{
 	{RuleNameTotalSuffix, LevelImprovement, false, "N6: unknown name ends in total (violation on non-monotonic data)"},
 	{RuleNameDeprecated, LevelViolation, false, "N7: deprecated or renamed metric"},
 	{RuleNameMoved, LevelInformation, false, "N8: deprecated as moved to another registry"},
+	{RuleNameSquatsNamespace, LevelImprovement, false, "N9: unknown name inside a semconv namespace close to a registry metric (suggestion only)"},
 	{RuleUnitConvertible, LevelViolation, false, "U1: unit differs from the registry, same dimension"},
 	{RuleUnitAnnotation, LevelImprovement, false, "U2: dimensionless unit differs only by annotation"},
 	{RuleUnitIncompatible, LevelViolation, false, "U3: unit of a different dimension than the registry"},

@@ -475,6 +475,11 @@ func (a *analyzer) lintUnknown(b *builder) {
 				b.add(RuleUnitNameContradict, LevelViolation, false, "the name says %q (%s) but the unit is %q; no fix", word, wu, unit)
 			}
 		}
+		if unitOK {
+			if s, ok := squatSuggestion(name, unit, k.typ, k.mono); ok {
+				b.add(RuleNameSquatsNamespace, LevelImprovement, false, "unknown name inside the semconv namespace %s: did you mean %s? Suggestion only (not renamed)", name[:strings.IndexByte(name, '.')], s)
+			}
+		}
 	}
 
 	if unit == "" || !unitOK {

@@ -1,0 +1,131 @@
+package semanticmetricsprocessor // import "github.com/obtraceai/otelcol-obtrace/semanticmetricsprocessor"
+
+import (
+	"strings"
+	"sync"
+
+	"go.opentelemetry.io/collector/pdata/pmetric"
+
+	"github.com/obtraceai/otelcol-obtrace/semanticmetricsprocessor/internal/registry"
+	"github.com/obtraceai/otelcol-obtrace/semanticmetricsprocessor/internal/ucum"
+)
+
+// squatCandidate is an active registry metric that an unknown name in its
+// namespace may have meant (N9).
+type squatCandidate struct {
+	name string
+	kind kind
+	dim  ucum.Dimension
+}
+
+// squatIndex maps the first dotted segment of every active, non-canonical
+// registry metric ("http", "db", "system", ...) to the metrics in it. Built
+// once, on first use.
+var squatIndex = sync.OnceValue(func() map[string][]squatCandidate {
+	idx := map[string][]squatCandidate{}
+	for _, e := range registry.Entries() {
+		if e.Deprecated || e.Canonical || e.Instrument == registry.InstrumentUnknown {
+			continue
+		}
+		i := strings.IndexByte(e.Name, '.')
+		if i <= 0 {
+			continue
+		}
+		u, err := ucum.Parse(orDefault(e.Unit, "1"))
+		if err != nil {
+			continue
+		}
+		idx[e.Name[:i]] = append(idx[e.Name[:i]], squatCandidate{name: e.Name, kind: kindOfInstrument(e.Instrument), dim: u.Dim})
+	}
+	return idx
+})
+
+// dataKind is the instrument class of received data (kindAny when unclear).
+func dataKind(t pmetric.MetricType, mono bool) kind {
+	switch t {
+	case pmetric.MetricTypeSum:
+		if mono {
+			return kindCounter
+		}
+		return kindUpDownCounter
+	case pmetric.MetricTypeGauge:
+		return kindGauge
+	case pmetric.MetricTypeHistogram, pmetric.MetricTypeExponentialHistogram:
+		return kindHistogram
+	}
+	return kindAny
+}
+
+// squatSuggestion returns the registry metric an unknown name inside a semconv
+// namespace most likely meant. Candidates are active registry metrics with the
+// same first segment, the same instrument class and the same unit dimension.
+// The suggestion is, in order:
+//   - the only candidate inside the name's own namespace of at least two
+//     segments (http.server.latency -> the only time histogram under
+//     http.server. is http.server.request.duration);
+//   - otherwise the candidate with the smallest edit distance, if that distance
+//     is at most a third of the longer name (system.memory.used -> system.memory.usage).
+//
+// unit must be valid UCUM or "" (read as "1").
+func squatSuggestion(name, unit string, t pmetric.MetricType, mono bool) (string, bool) {
+	i := strings.IndexByte(name, '.')
+	if i <= 0 {
+		return "", false
+	}
+	cands := squatIndex()[name[:i]]
+	if len(cands) == 0 {
+		return "", false
+	}
+	k := dataKind(t, mono)
+	if k == kindAny {
+		return "", false
+	}
+	u, err := ucum.Parse(orDefault(unit, "1"))
+	if err != nil || u.Affine {
+		return "", false
+	}
+	ns := name[:strings.LastIndexByte(name, '.')]
+	nsOK := strings.IndexByte(ns, '.') > 0
+	inNS, nInNS := "", 0
+	best, bestD := "", -1
+	for _, c := range cands {
+		if c.kind != k || c.dim != u.Dim {
+			continue
+		}
+		if nsOK && len(c.name) > len(ns) && c.name[len(ns)] == '.' && strings.HasPrefix(c.name, ns) {
+			inNS = c.name
+			nInNS++
+		}
+		if d := editDistance(name, c.name); bestD < 0 || d < bestD || (d == bestD && c.name < best) {
+			best, bestD = c.name, d
+		}
+	}
+	if nInNS == 1 {
+		return inNS, true
+	}
+	if bestD >= 0 && 3*bestD <= max(len(name), len(best)) {
+		return best, true
+	}
+	return "", false
+}
+
+// editDistance is the Levenshtein distance between a and b (bytes).
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
