@@ -41,6 +41,7 @@ const (
 	RuleUnitInvalidUCUM      = "unit.invalid_ucum"
 	RuleUnitAnnotationPlural = "unit.annotation_plural"
 	RuleUnitLeadingOne       = "unit.leading_one"
+	RuleUnitNonBase          = "unit.non_base"
 	RuleUnitUtilization      = "unit.utilization"
 	RuleUnitNameContradict   = "unit.name_contradiction"
 	RuleUnitMissing          = "unit.missing"
@@ -74,6 +75,7 @@ var ruleDefs = []ruleDef{
 	{RuleUnitInvalidUCUM, LevelViolation, false, "U4: unknown metric with a non-UCUM unit"},
 	{RuleUnitAnnotationPlural, LevelImprovement, false, "U5: plural curly annotation"},
 	{RuleUnitLeadingOne, LevelImprovement, false, "U5: annotation with a leading 1"},
+	{RuleUnitNonBase, LevelImprovement, true, "U6: unknown metric in a prefixed or non-base time or byte unit (off unless configured; converted only when set to normalize)"},
 	{RuleUnitUtilization, LevelImprovement, false, "U7: utilization in % instead of 1"},
 	{RuleUnitNameContradict, LevelViolation, false, "U8: unit word in the name contradicts the unit"},
 	{RuleUnitMissing, LevelImprovement, false, "U9: empty unit where the unit is known"},

@@ -504,6 +504,56 @@ func (a *analyzer) lintUnknown(b *builder) {
 			b.add(rule, LevelImprovement, false, "unit %q: curly annotations are singular", unit)
 		}
 	}
+	a.checkNonBase(b, unit)
+}
+
+// nonBaseUnits maps prefixed or non-base time and byte units to their base
+// unit (U6). bit and its multiples are left alone: By is not "the" base of bit.
+var nonBaseUnits = map[string]string{
+	"ns": "s", "us": "s", "ms": "s", "min": "s", "h": "s", "d": "s",
+	"kBy": "By", "MBy": "By", "GBy": "By", "TBy": "By",
+	"KiBy": "By", "MiBy": "By", "GiBy": "By", "TiBy": "By",
+}
+
+// checkNonBase is U6: an unknown metric in a non-base unit. The rule is off
+// unless configured: an unknown metric with a valid unit passes untouched by
+// default. The fix (conversion to the base unit with the same exact conversion
+// as unit.mismatch.convertible) is planned only when the rule is set to
+// normalize, and never when the name carries a unit word (converting
+// acme.query.duration_ms to s would make the name lie) or when an
+// exponential histogram cannot be rescaled exactly.
+func (a *analyzer) checkNonBase(b *builder, unit string) {
+	base, ok := nonBaseUnits[unit]
+	if !ok {
+		return
+	}
+	act := a.actionFor(RuleUnitNonBase, LevelImprovement)
+	if act == ActionOff {
+		return
+	}
+	rel, f := relateUnits(unit, base)
+	if rel != relConvertible {
+		return
+	}
+	stripped, _ := totalSuffix(b.k.name)
+	conv := newConversion(f)
+	switch {
+	case act != ActionNormalize:
+		b.add(RuleUnitNonBase, LevelImprovement, false, "unit %q is not the base unit: use %q (values x%s)", unit, base, f.RatString())
+	case hasUnitWord(stripped):
+		b.add(RuleUnitNonBase, LevelImprovement, false, "unit %q is not the base unit %q, but the name carries a unit word: rename first; no fix", unit, base)
+	case b.k.typ == pmetric.MetricTypeExponentialHistogram && !conv.isPow2:
+		b.add(RuleUnitNonBase, LevelImprovement, false, "unit %q is not the base unit %q (x%s): an exponential histogram cannot be rescaled exactly by a factor that is not a power of 2; no fix", unit, base, f.RatString())
+	default:
+		b.add(RuleUnitNonBase, LevelImprovement, true, "unit %q is not the base unit: convert values x%s to %q", unit, f.RatString(), base)
+		b.setUnit(base)
+		b.plan.conv = conv
+	}
+}
+
+func hasUnitWord(name string) bool {
+	_, _, _, ok := unitSuffix(name)
+	return ok
 }
 
 func isUtilization(name string) bool {
