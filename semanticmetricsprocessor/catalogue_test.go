@@ -1,6 +1,8 @@
 package semanticmetricsprocessor
 
 import (
+	"context"
+
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -195,4 +197,152 @@ func TestUnitNonBaseConverts(t *testing.T) {
 	assert.Equal(t, int64(3072), got.At(1).Sum().DataPoints().At(1).IntValue())
 	assert.Empty(t, metadataOf(out))
 	assert.Equal(t, []string{"acme.cache.evicted unit.non_base normalize", "acme.request.latency unit.non_base normalize"}, findingRules(h))
+}
+
+func TestUtilizationRangeScanKind(t *testing.T) {
+	requireUCUM(t)
+	a, err := newAnalyzer(&Config{Mode: ActionWarn, Ignore: []string{"^ignored\\."}})
+	require.NoError(t, err)
+	for _, tt := range []struct {
+		name, unit string
+		typ        pmetric.MetricType
+		scan       bool
+	}{
+		{"process.runtime.cpython.cpu.utilization", "1", pmetric.MetricTypeGauge, true},
+		{"system.cpu.utilization", "1", pmetric.MetricTypeGauge, true},
+		{"acme_cpu_utilization", "1", pmetric.MetricTypeSum, true},
+		{"acme.cpu.utilization", "1", pmetric.MetricTypeHistogram, true},
+		{"acme.cpu.utilization", "%", pmetric.MetricTypeGauge, false},    // U7's business
+		{"runtime.cpu.utilization", "1", pmetric.MetricTypeGauge, false}, // Obtrace canonical: never flagged
+		{"ignored.cpu.utilization", "1", pmetric.MetricTypeGauge, false},
+		{"system_cpu_percent", "%", pmetric.MetricTypeGauge, false},
+		{"acme.cpu.utilization", "1", pmetric.MetricTypeSummary, false},
+		{"system.memory.usage", "By", pmetric.MetricTypeSum, false},
+	} {
+		v := a.analyze(cacheKey{name: tt.name, unit: tt.unit, typ: tt.typ})
+		assert.Equal(t, tt.scan, v.scan == scanUtilization, tt.name)
+		if tt.scan {
+			require.NotNil(t, v.value)
+			assert.Equal(t, RuleValueUtilizationRange, v.value.findings[0].rule)
+			assert.Equal(t, LevelInformation, v.value.findings[0].level)
+		}
+	}
+	// Off: no scan at all.
+	a, err = newAnalyzer(&Config{Mode: ActionWarn, Rules: map[string]Action{RuleValueUtilizationRange: ActionOff}})
+	require.NoError(t, err)
+	assert.Same(t, okVerdict, a.analyze(cacheKey{name: "system.cpu.utilization", unit: "1", typ: pmetric.MetricTypeGauge}))
+}
+
+func TestUtilizationRange(t *testing.T) {
+	requireUCUM(t)
+	tests := []struct {
+		name   string
+		mode   Action
+		rules  map[string]Action
+		build  func(ms pmetric.MetricSlice)
+		logs   []string
+		meta   map[string]string
+		remain int
+	}{
+		{
+			name:   "percent values in unit 1, warn",
+			mode:   ActionWarn,
+			build:  func(ms pmetric.MetricSlice) { addGauge(ms, "process.runtime.cpython.cpu.utilization", "1", 87, 12.5) },
+			logs:   []string{"process.runtime.cpython.cpu.utilization value.utilization_range warn"},
+			meta:   map[string]string{},
+			remain: 1,
+		},
+		{
+			name:   "ratio values: nothing",
+			mode:   ActionWarn,
+			build:  func(ms pmetric.MetricSlice) { addGauge(ms, "system.cpu.utilization", "1", 0.87, 1.2, 1.5) },
+			meta:   map[string]string{},
+			remain: 1,
+		},
+		{
+			name:   "int sum",
+			mode:   ActionAnnotate,
+			build:  func(ms pmetric.MetricSlice) { addIntSum(ms, "acme.disk.utilization", "1", false, 0, 42) },
+			logs:   []string{"acme.disk.utilization value.utilization_range annotate"},
+			meta:   map[string]string{"acme.disk.utilization": RuleValueUtilizationRange},
+			remain: 1,
+		},
+		{
+			name: "histogram max",
+			mode: ActionNormalize,
+			build: func(ms pmetric.MetricSlice) {
+				addHistogram(ms, "acme.cpu.utilization", "1", pmetric.AggregationTemporalityDelta,
+					histPoint{bounds: []float64{0.5, 1}, counts: []uint64{1, 1, 1}, sum: 99, min: 0.1, max: 97})
+			},
+			logs:   []string{"acme.cpu.utilization value.utilization_range annotate"},
+			meta:   map[string]string{"acme.cpu.utilization": RuleValueUtilizationRange},
+			remain: 1,
+		},
+		{
+			name:   "with other findings: annotations joined",
+			mode:   ActionAnnotate,
+			build:  func(ms pmetric.MetricSlice) { addGauge(ms, "acme_cpu_utilization", "1", 87) },
+			rules:  map[string]Action{RuleNameMissingNamespace: ActionAnnotate},
+			logs:   []string{"acme_cpu_utilization name.missing_namespace annotate", "acme_cpu_utilization value.utilization_range annotate"},
+			meta:   map[string]string{"acme_cpu_utilization": RuleNameMissingNamespace + "," + RuleValueUtilizationRange},
+			remain: 1,
+		},
+		{
+			name:   "information never drops under mode drop",
+			mode:   ActionDrop,
+			build:  func(ms pmetric.MetricSlice) { addGauge(ms, "system.cpu.utilization", "1", 87) },
+			logs:   []string{"system.cpu.utilization value.utilization_range warn"},
+			meta:   map[string]string{},
+			remain: 1,
+		},
+		{
+			name:   "explicit drop",
+			mode:   ActionWarn,
+			rules:  map[string]Action{RuleValueUtilizationRange: ActionDrop},
+			build:  func(ms pmetric.MetricSlice) { addGauge(ms, "system.cpu.utilization", "1", 87) },
+			logs:   []string{"system.cpu.utilization value.utilization_range drop"},
+			meta:   map[string]string{},
+			remain: 0,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, func(c *Config) { c.Mode = tt.mode; c.Rules = tt.rules })
+			build := func() pmetric.Metrics {
+				md, ms := newMD("checkout-api")
+				tt.build(ms)
+				addGauge(ms, "system.memory.utilization", "1", 0.5) // keeps the batch non-empty
+				return md
+			}
+			var out pmetric.Metrics
+			for range 3 { // reported once per (service, metric)
+				out = h.run(t, build())
+			}
+			assert.Equal(t, tt.logs, findingRules(h))
+			assert.Equal(t, tt.meta, metadataOf(out))
+			assert.Equal(t, tt.remain+1, out.ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics().Len())
+			if tt.remain == 1 && tt.name != "histogram max" {
+				// never fixed: values unchanged
+				exp := build()
+				got := out.ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics().At(0)
+				want := exp.ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics().At(0)
+				assert.Equal(t, want.Unit(), got.Unit())
+			}
+		})
+	}
+}
+
+// TestValueScanNoAlloc: a scanned metric whose values are fine allocates nothing.
+func TestValueScanNoAlloc(t *testing.T) {
+	requireUCUM(t)
+	p := newTestSemanticProcessor(t, nil)
+	md, ms := newMD("checkout-api")
+	addGauge(ms, "system.cpu.utilization", "1", 0.1, 0.5, 0.99)
+	addIntSum(ms, "acme.disk.utilization", "1", false, 0, 1)
+	_, err := p.processMetrics(context.Background(), md)
+	require.NoError(t, err)
+	allocs := testing.AllocsPerRun(100, func() {
+		_, _ = p.processMetrics(context.Background(), md)
+	})
+	assert.Zero(t, allocs)
 }

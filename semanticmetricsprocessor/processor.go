@@ -120,10 +120,21 @@ func (p *semanticProcessor) processMetrics(ctx context.Context, md pmetric.Metri
 				if v == okVerdict {
 					continue
 				}
+				// Value checks (V1, H1) look at the data as received.
+				trips := v.scan != scanNone && !v.drop && scanTrips(v.scan, m)
+				if len(v.findings) == 0 && !trips {
+					continue
+				}
 				if !haveService {
 					service, haveService = serviceName(rm.Resource()), true
 				}
-				drop, removeIt := p.handle(ctx, service, ms, k, m, v, remove)
+				var drop, removeIt bool
+				if len(v.findings) > 0 {
+					drop, removeIt = p.handle(ctx, service, ms, k, m, v, remove)
+				}
+				if trips && !removeIt && p.handleValue(ctx, service, m, v.value) {
+					drop, removeIt = true, true
+				}
 				dropped = dropped || drop
 				if removeIt {
 					if remove == nil {

@@ -47,6 +47,8 @@ const (
 	RuleUnitMissing          = "unit.missing"
 
 	RuleInstrumentMismatch = "instrument.mismatch"
+
+	RuleValueUtilizationRange = "value.utilization_range"
 )
 
 // ruleDef documents one rule. level is the usual level; a few rules report a
@@ -80,6 +82,7 @@ var ruleDefs = []ruleDef{
 	{RuleUnitNameContradict, LevelViolation, false, "U8: unit word in the name contradicts the unit"},
 	{RuleUnitMissing, LevelImprovement, false, "U9: empty unit where the unit is known"},
 	{RuleInstrumentMismatch, LevelViolation, false, "I1: instrument kind differs from the registry (information for an updowncounter received as gauge)"},
+	{RuleValueUtilizationRange, LevelInformation, false, "V1: utilization in unit 1 with values above 1.5 (looks like percent); checked per batch, never fixed"},
 }
 
 var ruleByID = func() map[string]ruleDef {

@@ -158,6 +158,10 @@ type verdict struct {
 	// applied (or there is no plan); annotationUnfixed when the plan could not
 	// be applied at run time (exponential scale, rename collision).
 	annotation, annotationUnfixed string
+	// scan is the value check run on every batch of this metric (V1, H1);
+	// value is the finding reported when it trips (never a fix).
+	scan  scanKind
+	value *verdict
 }
 
 // okVerdict is shared by every compliant metric.
@@ -259,7 +263,7 @@ func (a *analyzer) analyze(k cacheKey) *verdict {
 	} else {
 		a.lintUnknown(b)
 	}
-	return a.finish(b)
+	return a.withScan(k, a.finish(b))
 }
 
 func (a *analyzer) lookupPrometheus(name string) (registry.Entry, bool) {
