@@ -346,3 +346,138 @@ func TestValueScanNoAlloc(t *testing.T) {
 	})
 	assert.Zero(t, allocs)
 }
+
+func TestHistogramBoundsVsUnit(t *testing.T) {
+	requireUCUM(t)
+	cumulative := pmetric.AggregationTemporalityCumulative
+	tests := []struct {
+		name  string
+		mode  Action
+		build func(ms pmetric.MetricSlice)
+		logs  []string
+		meta  map[string]string
+	}{
+		{
+			name: "registry metric in s with the SDK default ms bounds",
+			mode: ActionWarn,
+			build: func(ms pmetric.MetricSlice) {
+				addHistogram(ms, "http.server.request.duration", "s", cumulative,
+					histPoint{bounds: msBounds, counts: counts16, sum: 0.5, min: 0.1, max: 0.2})
+			},
+			logs: []string{"http.server.request.duration histogram.bounds_vs_unit warn"},
+			meta: map[string]string{},
+		},
+		{
+			name: "mean of 240 s on a duration",
+			mode: ActionAnnotate,
+			build: func(ms pmetric.MetricSlice) {
+				addHistogram(ms, "http.server.request.duration", "s", cumulative,
+					histPoint{bounds: sBounds, counts: []uint64{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 10}, sum: 2400, min: 100, max: 900})
+			},
+			logs: []string{"http.server.request.duration histogram.bounds_vs_unit annotate"},
+			meta: map[string]string{"http.server.request.duration": RuleHistogramBoundsVsUnit},
+		},
+		{
+			name: "deprecated name in s with ms bounds: renamed and flagged",
+			mode: ActionNormalize,
+			build: func(ms pmetric.MetricSlice) {
+				addHistogram(ms, "http.server.duration", "s", cumulative,
+					histPoint{bounds: msBounds, counts: counts16, sum: 1234.5, min: 0.9, max: 9})
+			},
+			logs: []string{"http.server.duration histogram.bounds_vs_unit annotate", "http.server.duration name.deprecated normalize"},
+			meta: map[string]string{"http.server.request.duration": RuleHistogramBoundsVsUnit},
+		},
+		{
+			name: "exponential histogram mean",
+			mode: ActionWarn,
+			build: func(ms pmetric.MetricSlice) {
+				m := ms.AppendEmpty()
+				m.SetName("acme.job.duration")
+				m.SetUnit("s")
+				dp := m.SetEmptyExponentialHistogram().DataPoints().AppendEmpty()
+				dp.SetCount(4)
+				dp.SetSum(1000)
+			},
+			logs: []string{"acme.job.duration histogram.bounds_vs_unit warn"},
+			meta: map[string]string{},
+		},
+		{
+			name: "long mean on a non-duration name: nothing",
+			mode: ActionWarn,
+			build: func(ms pmetric.MetricSlice) {
+				addHistogram(ms, "acme.job.age", "s", cumulative,
+					histPoint{bounds: sBounds, counts: counts16, sum: 1e6, min: 1, max: 1e4})
+			},
+			meta: map[string]string{},
+		},
+		{
+			name: "plausible seconds: nothing",
+			mode: ActionWarn,
+			build: func(ms pmetric.MetricSlice) {
+				addHistogram(ms, "http.server.request.duration", "s", cumulative,
+					histPoint{bounds: sBounds, counts: counts16, sum: 12.5, min: 0.001, max: 9})
+				addHistogram(ms, "acme.request.latency", "s", cumulative,
+					histPoint{bounds: []float64{0, 5, 10}, counts: []uint64{1, 1, 1, 0}, sum: 3, min: 0.5, max: 9})
+			},
+			meta: map[string]string{},
+		},
+		{
+			name: "ms unit is U1's business, not H1",
+			mode: ActionWarn,
+			build: func(ms pmetric.MetricSlice) {
+				addHistogram(ms, "http.server.request.duration", "ms", cumulative,
+					histPoint{bounds: msBounds, counts: counts16, sum: 2400, min: 100, max: 900})
+			},
+			logs: []string{"http.server.request.duration unit.mismatch.convertible warn"},
+			meta: map[string]string{},
+		},
+		{
+			name: "improvement never drops under mode drop (data-dependent)",
+			mode: ActionDrop,
+			build: func(ms pmetric.MetricSlice) {
+				addHistogram(ms, "http.server.request.duration", "s", cumulative,
+					histPoint{bounds: msBounds, counts: counts16, sum: 0.5, min: 0.1, max: 0.2})
+			},
+			logs: []string{"http.server.request.duration histogram.bounds_vs_unit warn"},
+			meta: map[string]string{},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, func(c *Config) { c.Mode = tt.mode })
+			build := func() pmetric.Metrics {
+				md, ms := newMD("checkout-api")
+				tt.build(ms)
+				return md
+			}
+			var out pmetric.Metrics
+			for range 3 {
+				out = h.run(t, build())
+			}
+			assert.Equal(t, tt.logs, findingRules(h))
+			assert.Equal(t, tt.meta, metadataOf(out))
+			// Never fixed: the bounds are what was received (or exactly converted by another rule).
+			m := out.ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics().At(0)
+			if m.Type() == pmetric.MetricTypeHistogram && m.Unit() == "s" {
+				in := build().ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics().At(0)
+				assert.Equal(t, in.Histogram().DataPoints().At(0).ExplicitBounds().AsRaw(), m.Histogram().DataPoints().At(0).ExplicitBounds().AsRaw())
+			}
+		})
+	}
+}
+
+// TestHistogramScanNoAlloc: scanned histograms with plausible seconds allocate nothing.
+func TestHistogramScanNoAlloc(t *testing.T) {
+	requireUCUM(t)
+	p := newTestSemanticProcessor(t, nil)
+	md, ms := newMD("checkout-api")
+	addHistogram(ms, "http.server.request.duration", "s", pmetric.AggregationTemporalityCumulative,
+		histPoint{bounds: sBounds, counts: counts16, sum: 12.5, min: 0.001, max: 9},
+		histPoint{bounds: []float64{0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10001}, counts: counts16, sum: 1, min: 0.001, max: 9})
+	_, err := p.processMetrics(context.Background(), md)
+	require.NoError(t, err)
+	allocs := testing.AllocsPerRun(100, func() {
+		_, _ = p.processMetrics(context.Background(), md)
+	})
+	assert.Zero(t, allocs)
+}

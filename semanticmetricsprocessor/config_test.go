@@ -48,7 +48,7 @@ func TestLoadConfig(t *testing.T) {
 				CacheSize:          500,
 			},
 		},
-		{name: "bad_rule", errMsg: `rules: unknown rule id "name.nonsense" (valid ids: instrument.mismatch, name.alias,`},
+		{name: "bad_rule", errMsg: `rules: unknown rule id "name.nonsense" (valid ids: histogram.bounds_vs_unit, instrument.mismatch, name.alias,`},
 		{name: "bad_action", errMsg: `rules: name.format: unknown action "fix" (valid: warn, annotate, normalize, drop, off)`},
 		{name: "bad_mode", errMsg: `mode: unknown mode "fix"`},
 		{name: "bad_regex", errMsg: `ignore[0]: invalid regular expression "(unclosed"`},

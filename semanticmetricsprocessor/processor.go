@@ -129,10 +129,11 @@ func (p *semanticProcessor) processMetrics(ctx context.Context, md pmetric.Metri
 					service, haveService = serviceName(rm.Resource()), true
 				}
 				var drop, removeIt bool
+				name, unit := m.Name(), m.Unit() // as received, for the value finding
 				if len(v.findings) > 0 {
 					drop, removeIt = p.handle(ctx, service, ms, k, m, v, remove)
 				}
-				if trips && !removeIt && p.handleValue(ctx, service, m, v.value) {
+				if trips && !removeIt && p.handleValue(ctx, service, name, unit, m, v.value) {
 					drop, removeIt = true, true
 				}
 				dropped = dropped || drop

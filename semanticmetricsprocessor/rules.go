@@ -48,6 +48,7 @@ const (
 
 	RuleInstrumentMismatch = "instrument.mismatch"
 
+	RuleHistogramBoundsVsUnit = "histogram.bounds_vs_unit"
 	RuleValueUtilizationRange = "value.utilization_range"
 )
 
@@ -82,6 +83,7 @@ var ruleDefs = []ruleDef{
 	{RuleUnitNameContradict, LevelViolation, false, "U8: unit word in the name contradicts the unit"},
 	{RuleUnitMissing, LevelImprovement, false, "U9: empty unit where the unit is known"},
 	{RuleInstrumentMismatch, LevelViolation, false, "I1: instrument kind differs from the registry (information for an updowncounter received as gauge)"},
+	{RuleHistogramBoundsVsUnit, LevelImprovement, false, "H1: histogram in s with the SDK default ms bounds or an implausible mean duration (looks like ms); checked per batch, never fixed"},
 	{RuleValueUtilizationRange, LevelInformation, false, "V1: utilization in unit 1 with values above 1.5 (looks like percent); checked per batch, never fixed"},
 }
 

@@ -2,6 +2,7 @@ package semanticmetricsprocessor // import "github.com/obtraceai/otelcol-obtrace
 
 import (
 	"context"
+	"strings"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
@@ -18,9 +19,19 @@ import (
 type scanKind uint8
 
 const (
-	scanNone        scanKind = iota
-	scanUtilization          // V1: *.utilization in unit "1"
+	scanNone         scanKind = iota
+	scanUtilization           // V1: *.utilization in unit "1"
+	scanSecondsHist           // H1: histogram in unit "s": ms-style default bounds
+	scanDurationHist          // H1: *.duration histogram in unit "s": bounds, or a mean above durationMaxMean
 )
+
+// sdkDefaultBounds are the OpenTelemetry SDK default explicit bucket bounds,
+// chosen for milliseconds.
+var sdkDefaultBounds = [...]float64{0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000}
+
+// durationMaxMean is the largest plausible mean (sum/count), in seconds, of a
+// *.duration histogram (H1): above it, the values look like milliseconds.
+const durationMaxMean = 100.0
 
 // utilizationMax is the largest plausible value of a utilization in unit "1"
 // (V1): above it, the values look like percent.
@@ -46,7 +57,21 @@ func (a *analyzer) scanFor(k cacheKey) (scanKind, string, Level, string) {
 		return scanUtilization, RuleValueUtilizationRange, LevelInformation,
 			"utilization in unit \"1\" has values above 1.5: they look like percent (the unit would be \"%\"); no fix"
 	}
+	if k.unit == "s" && (k.typ == pmetric.MetricTypeHistogram || k.typ == pmetric.MetricTypeExponentialHistogram) {
+		if isDuration(k.name) {
+			return scanDurationHist, RuleHistogramBoundsVsUnit, LevelImprovement,
+				"unit \"s\" but the data looks like milliseconds (the SDK default ms bucket bounds [0, 5, 10, ..., 10000], or a mean above 100 s): probably ms mislabelled as s; no fix"
+		}
+		if k.typ == pmetric.MetricTypeHistogram {
+			return scanSecondsHist, RuleHistogramBoundsVsUnit, LevelImprovement,
+				"unit \"s\" but the bucket bounds are the SDK default ms bounds [0, 5, 10, ..., 10000]: probably ms mislabelled as s; no fix"
+		}
+	}
 	return scanNone, "", 0, ""
+}
+
+func isDuration(name string) bool {
+	return strings.HasSuffix(name, ".duration") || strings.HasSuffix(name, "_duration")
 }
 
 // withScan attaches the value check of k to v. The value finding is a verdict
@@ -89,6 +114,8 @@ func scanTrips(s scanKind, m pmetric.Metric) bool {
 	switch s {
 	case scanUtilization:
 		return utilizationTrips(m)
+	case scanSecondsHist, scanDurationHist:
+		return secondsHistTrips(m, s == scanDurationHist)
 	}
 	return false
 }
@@ -134,10 +161,54 @@ func utilizationTrips(m pmetric.Metric) bool {
 	return false
 }
 
+// secondsHistTrips reports a histogram in "s" that looks like ms: explicit
+// bounds equal to the SDK default ms bounds or, when mean is set, a mean
+// (sum/count) above durationMaxMean.
+func secondsHistTrips(m pmetric.Metric, mean bool) bool {
+	switch m.Type() {
+	case pmetric.MetricTypeHistogram:
+		dps := m.Histogram().DataPoints()
+		for i := 0; i < dps.Len(); i++ {
+			dp := dps.At(i)
+			if defaultMsBounds(dp.ExplicitBounds()) {
+				return true
+			}
+			if mean && dp.Count() > 0 && dp.HasSum() && dp.Sum()/float64(dp.Count()) > durationMaxMean {
+				return true
+			}
+		}
+	case pmetric.MetricTypeExponentialHistogram:
+		if !mean {
+			return false
+		}
+		dps := m.ExponentialHistogram().DataPoints()
+		for i := 0; i < dps.Len(); i++ {
+			dp := dps.At(i)
+			if dp.Count() > 0 && dp.HasSum() && dp.Sum()/float64(dp.Count()) > durationMaxMean {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func defaultMsBounds(b pcommon.Float64Slice) bool {
+	if b.Len() != len(sdkDefaultBounds) {
+		return false
+	}
+	for i, v := range sdkDefaultBounds {
+		if b.At(i) != v {
+			return false
+		}
+	}
+	return true
+}
+
 // handleValue acts on a value finding of m (V1, H1): report, count, and
 // annotate or drop as configured. remove is true when m is dropped.
-func (p *semanticProcessor) handleValue(ctx context.Context, service string, m pmetric.Metric, vv *verdict) (remove bool) {
-	p.rep.report(service, m.Name(), m.Unit(), vv, false)
+// name and unit are the metric's as received (before a rename).
+func (p *semanticProcessor) handleValue(ctx context.Context, service, name, unit string, m pmetric.Metric, vv *verdict) (remove bool) {
+	p.rep.report(service, name, unit, vv, false)
 	p.telemetry.ProcessorSemanticmetricsViolations.Add(ctx, 1, vv.findings[0].optUnfixed)
 	if vv.drop {
 		p.telemetry.ProcessorSemanticmetricsMetricsDropped.Add(ctx, 1)
