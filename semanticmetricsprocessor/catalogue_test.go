@@ -481,3 +481,34 @@ func TestHistogramScanNoAlloc(t *testing.T) {
 	})
 	assert.Zero(t, allocs)
 }
+
+// TestMonotonicContradictionCovered: the I2 cases are reported by N6 (violation
+// level) and I1, once each; there is no separate I2 id.
+func TestMonotonicContradictionCovered(t *testing.T) {
+	requireUCUM(t)
+	a, err := newAnalyzer(&Config{Mode: ActionWarn})
+	require.NoError(t, err)
+	S := pmetric.MetricTypeSum
+	for _, tt := range []struct {
+		name, unit string
+		mono       bool
+		rule       string
+	}{
+		{"acme.jobs_total", "{job}", false, RuleNameTotalSuffix},
+		{"orders_created.total", "1", false, RuleNameTotalSuffix},
+		{"process.context_switches", "{context_switch}", false, RuleInstrumentMismatch},
+		{"http.server.active_requests", "{request}", true, RuleInstrumentMismatch},
+	} {
+		v := a.analyze(cacheKey{name: tt.name, unit: tt.unit, typ: S, mono: tt.mono})
+		var rules []string
+		for _, f := range v.findings {
+			rules = append(rules, f.rule)
+			if f.rule == tt.rule {
+				assert.Equal(t, LevelViolation, f.level, tt.name)
+			}
+		}
+		assert.Equal(t, []string{tt.rule}, rules, tt.name)
+	}
+	_, ok := ruleByID["instrument.monotonic_contradiction"]
+	assert.False(t, ok)
+}
