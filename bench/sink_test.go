@@ -76,6 +76,10 @@ func TestSinkCounts(t *testing.T) {
 			t.Errorf("%+v: status %d", tc, c)
 		}
 	}
+	// the obtrace exporter's start-up handshake: answered, counted nowhere
+	if c := post(t, s.URL()+"/v1/init", auth, "application/json", false, []byte(`{"sdk":"otelcol-obtrace"}`)); c != 204 {
+		t.Errorf("/v1/init: status %d", c)
+	}
 	if c := post(t, s.URL()+"/v1/logs", auth, pb, false, []byte{0xff, 0xff}); c != 400 {
 		t.Errorf("garbage: status %d", c)
 	}

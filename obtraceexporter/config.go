@@ -76,6 +76,11 @@ type Config struct {
 	// configuration's, the default) or passthrough (each incoming request's own).
 	Auth AuthConfig `mapstructure:"auth"`
 
+	// StartupCheck sends the Obtrace start-up handshake (POST <endpoint>/v1/init)
+	// once at start and logs whether ingest is reachable and accepts api_key.
+	// It never fails or delays start. Skipped in auth.mode passthrough. See startup.go.
+	StartupCheck bool `mapstructure:"startup_check"`
+
 	// prevent unkeyed literal initialization
 	_ struct{}
 }

@@ -31,6 +31,8 @@ func TestCreateDefaultConfig(t *testing.T) {
 		RetryConfig: configretry.NewDefaultBackOffConfig(),
 		QueueConfig: configoptional.Some(exporterhelper.NewDefaultQueueConfig()),
 		Auth:        AuthConfig{Mode: "api_key", FailureThreshold: 3, CoolOff: time.Minute, MaxTenants: 1000},
+
+		StartupCheck: true,
 	}, cfg)
 	assert.True(t, cfg.RetryConfig.Enabled, "retries are on by default")
 	assert.True(t, cfg.QueueConfig.HasValue(), "the sending queue is on by default")
@@ -113,6 +115,7 @@ func TestLoadConfig(t *testing.T) {
 				c.RetryConfig.MaxElapsedTime = 10 * time.Minute
 				c.QueueConfig = configoptional.Some(fullQueue)
 				c.Auth = AuthConfig{Mode: "api_key", FailureThreshold: 5, CoolOff: 2 * time.Minute, MaxTenants: 200}
+				c.StartupCheck = false
 			}),
 		},
 		{
@@ -182,6 +185,11 @@ func TestLoadConfigInvalid(t *testing.T) {
 		_, err := loadConfig(t, "unknownkey")
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "tennant_id")
+	})
+	t.Run("startup_check not a bool", func(t *testing.T) {
+		_, err := loadConfig(t, "badstartupcheck")
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "startup_check")
 	})
 }
 

@@ -47,6 +47,9 @@ type obtraceExporter struct {
 	// upstream is the otlphttpexporter instance, started and shut down with
 	// this exporter.
 	upstream component.Component
+
+	// startup is the optional start-up handshake (nil when there is none).
+	startup *startupCheck
 }
 
 func newObtraceExporter(cfg *Config, set exporter.Settings, s signal) (*obtraceExporter, error) {
@@ -66,6 +69,7 @@ func newObtraceExporter(cfg *Config, set exporter.Settings, s signal) (*obtraceE
 
 		passthrough: cfg.Auth.passthrough(),
 		breaker:     newBreaker(cfg.Auth.FailureThreshold, cfg.Auth.CoolOff, cfg.Auth.MaxTenants),
+		startup:     newStartupCheck(cfg, set),
 	}, nil
 }
 
@@ -103,10 +107,15 @@ func (e *obtraceExporter) helperOptions(cfg *Config) []exporterhelper.Option {
 }
 
 func (e *obtraceExporter) start(ctx context.Context, host component.Host) error {
-	return e.upstream.Start(ctx, observedHost{Host: host})
+	if err := e.upstream.Start(ctx, observedHost{Host: host}); err != nil {
+		return err
+	}
+	e.startup.start(host) // in the background; never fails or delays Start
+	return nil
 }
 
 func (e *obtraceExporter) shutdown(ctx context.Context) error {
+	e.startup.shutdown(ctx)
 	var err error
 	if e.upstream != nil {
 		err = e.upstream.Shutdown(ctx)

@@ -39,11 +39,12 @@ func NewFactory() exporter.Factory {
 // createDefaultConfig shows the defaults. api_key has none and must be set.
 func createDefaultConfig() component.Config {
 	return &Config{
-		Endpoint:    defaultEndpoint,
-		Compression: configcompression.TypeGzip,
-		Timeout:     defaultTimeout,
-		RetryConfig: configretry.NewDefaultBackOffConfig(),
-		QueueConfig: configoptional.Some(exporterhelper.NewDefaultQueueConfig()),
+		Endpoint:     defaultEndpoint,
+		Compression:  configcompression.TypeGzip,
+		Timeout:      defaultTimeout,
+		RetryConfig:  configretry.NewDefaultBackOffConfig(),
+		QueueConfig:  configoptional.Some(exporterhelper.NewDefaultQueueConfig()),
+		StartupCheck: true,
 		Auth: AuthConfig{
 			Mode:             authModeAPIKey,
 			FailureThreshold: defaultFailureThreshold,

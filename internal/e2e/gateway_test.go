@@ -15,6 +15,8 @@ const (
 	tracesPath  = "/otlp/v1/traces"
 	metricsPath = "/otlp/v1/metrics"
 	logsPath    = "/otlp/v1/logs"
+	// initPath is the obtrace exporter's start-up handshake (startup_check).
+	initPath = "/v1/init"
 )
 
 // gatewayConfig is configs/gateway.yaml's pipeline on loopback ports, exporting to a fake ingest,
@@ -77,7 +79,20 @@ func TestGatewayDeliversEverySignalOnce(t *testing.T) {
 	ingest.checkDeliveredExactly(t, want)
 
 	seen := map[string]int{}
+	handshakes := 0
 	for _, r := range ingest.Requests() {
+		if r.Path == initPath {
+			// The exporter's start-up handshake (startup_check): JSON, uncompressed, once per
+			// endpoint+key, not an OTLP request.
+			handshakes++
+			if r.Authorization != "Bearer "+testAPIKey {
+				t.Errorf("%s: Authorization header is not the Bearer API key", r.Path)
+			}
+			if r.ContentType != "application/json" {
+				t.Errorf("%s: Content-Type %q, want application/json", r.Path, r.ContentType)
+			}
+			continue
+		}
 		if r.Authorization != "Bearer "+testAPIKey {
 			t.Errorf("%s: Authorization header is not the Bearer API key", r.Path)
 		}
@@ -93,6 +108,9 @@ func TestGatewayDeliversEverySignalOnce(t *testing.T) {
 		for _, name := range r.Names {
 			seen[r.Path+" "+name]++
 		}
+	}
+	if handshakes != 1 {
+		t.Errorf("ingest saw %d start-up handshakes (%s), want exactly 1", handshakes, initPath)
 	}
 	for key, n := range seen {
 		// Metric data points share their metric's name; spans and logs are unique.
