@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -39,15 +40,38 @@ func collectorBinary(t *testing.T) string {
 	return abs
 }
 
-// freePort asks the kernel for a free loopback port.
+// freePort returns a loopback port that is free now, chosen at random below the kernel's
+// ephemeral range. A port from `Listen(":0")` comes from that range, and between our check and
+// the collector's bind an outgoing connection (the SDK, the collector's own exports) could take
+// it as its source port; below the range only another listener can.
 func freePort(t *testing.T) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	low := ephemeralPortLow()
+	for attempt := 0; attempt < 200; attempt++ {
+		port := 10000 + rand.IntN(low-10000)
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			continue
+		}
+		l.Close()
+		return port
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	t.Fatal("no free loopback port below the ephemeral range after 200 tries")
+	return 0
+}
+
+// ephemeralPortLow is the first port the kernel hands out for outgoing connections.
+func ephemeralPortLow() int {
+	const fallback = 32768
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return fallback
+	}
+	var low, high int
+	if _, err := fmt.Sscan(string(b), &low, &high); err != nil || low <= 11000 {
+		return fallback
+	}
+	return low
 }
 
 // syncBuffer collects the collector's output while it runs.
