@@ -7,8 +7,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -18,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/obtraceai/otelcol-obtrace/internal/loopback"
 )
 
 // testAPIKey is what the collector is given as OBTRACE_API_KEY; every test searches the
@@ -40,38 +40,14 @@ func collectorBinary(t *testing.T) string {
 	return abs
 }
 
-// freePort returns a loopback port that is free now, chosen at random below the kernel's
-// ephemeral range. A port from `Listen(":0")` comes from that range, and between our check and
-// the collector's bind an outgoing connection (the SDK, the collector's own exports) could take
-// it as its source port; below the range only another listener can.
+// freePort returns a free loopback port (see loopback.FreePorts for why not Listen(":0")).
 func freePort(t *testing.T) int {
 	t.Helper()
-	low := ephemeralPortLow()
-	for attempt := 0; attempt < 200; attempt++ {
-		port := 10000 + rand.IntN(low-10000)
-		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
-		if err != nil {
-			continue
-		}
-		l.Close()
-		return port
-	}
-	t.Fatal("no free loopback port below the ephemeral range after 200 tries")
-	return 0
-}
-
-// ephemeralPortLow is the first port the kernel hands out for outgoing connections.
-func ephemeralPortLow() int {
-	const fallback = 32768
-	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	ports, err := loopback.FreePorts(1)
 	if err != nil {
-		return fallback
+		t.Fatal(err)
 	}
-	var low, high int
-	if _, err := fmt.Sscan(string(b), &low, &high); err != nil || low <= 11000 {
-		return fallback
-	}
-	return low
+	return ports[0]
 }
 
 // syncBuffer collects the collector's output while it runs.
@@ -110,11 +86,16 @@ type collectorPorts struct {
 }
 
 func newCollectorPorts(t *testing.T) collectorPorts {
+	t.Helper()
+	ports, err := loopback.FreePorts(4)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return collectorPorts{
-		GRPC:    fmt.Sprintf("127.0.0.1:%d", freePort(t)),
-		HTTP:    fmt.Sprintf("127.0.0.1:%d", freePort(t)),
-		Health:  fmt.Sprintf("127.0.0.1:%d", freePort(t)),
-		Metrics: fmt.Sprintf("%d", freePort(t)),
+		GRPC:    fmt.Sprintf("127.0.0.1:%d", ports[0]),
+		HTTP:    fmt.Sprintf("127.0.0.1:%d", ports[1]),
+		Health:  fmt.Sprintf("127.0.0.1:%d", ports[2]),
+		Metrics: fmt.Sprintf("%d", ports[3]),
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -13,6 +12,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/obtraceai/otelcol-obtrace/internal/loopback"
 )
 
 // collector is one running collector process.
@@ -135,27 +136,10 @@ func (c *collector) waitReady(ctx context.Context, healthPort int, timeout time.
 	}
 }
 
-// freePorts returns n distinct free TCP ports on 127.0.0.1 (free when asked:
-// another process could take one before the collector binds it, in which case
-// the run fails at start-up and says so).
-func freePorts(n int) ([]int, error) {
-	var lns []net.Listener
-	defer func() {
-		for _, l := range lns {
-			l.Close()
-		}
-	}()
-	ports := make([]int, 0, n)
-	for i := 0; i < n; i++ {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, err
-		}
-		lns = append(lns, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports, nil
-}
+// freePorts returns n distinct free TCP ports on 127.0.0.1 (free when asked: another
+// listener could take one before the collector binds it, in which case the run fails at
+// start-up and says so).
+func freePorts(n int) ([]int, error) { return loopback.FreePorts(n) }
 
 // ---- configurations ------------------------------------------------------------------------------
 
