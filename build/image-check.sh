@@ -84,9 +84,11 @@ ok "CA bundle, default config, queue dir owned by 10001"
 # network), wait for health_check, then stop it. OBTRACE_ENDPOINT points at a closed loopback
 # port so nothing leaves the machine. Proves the image starts as 10001 with its default config
 # and can write the persistent queue.
-# Ports chosen by the kernel at run time (bind to port 0), not guessed.
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-grpc_port=$(free_port); http_port=$(free_port); health=$(free_port); metrics_port=$(free_port)
+# Ports chosen at run time (free_ports: below the ephemeral range, see build/free-ports.sh).
+# shellcheck source=build/free-ports.sh
+source "$ROOT/build/free-ports.sh"
+read -r grpc_port http_port health metrics_port < <(free_ports 4)
+[[ -n "$metrics_port" ]] || { echo "image-check: FAIL: no free loopback ports" >&2; exit 1; }
 "${BUILDAH[@]}" run --isolation chroot \
   --env OBTRACE_API_KEY=obt_live_image_check_key --env OTELCOL_RECEIVER_TOKEN=image-check-receiver-token --env OBTRACE_ENDPOINT=http://127.0.0.1:9 "$CTR" -- \
   /otelcol-obtrace --config=/etc/otelcol-obtrace/config.yaml \

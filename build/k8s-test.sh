@@ -171,21 +171,8 @@ start() {
 # alive NAME: the process started as NAME still runs.
 alive() { local v="PID_${1//-/_}"; kill -0 "${!v}" 2>/dev/null; }
 
-# free_port: a TCP port on 127.0.0.1 nothing listens on, below the kernel's ephemeral range:
-# a port inside it can be taken as the source port of an outgoing connection (the API server's
-# own connections to etcd) between this check and the bind, which happened in a CI run.
-USED_PORTS=" "
-EPHEMERAL_LOW=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
-(( EPHEMERAL_LOW > 11000 )) || EPHEMERAL_LOW=32768
-free_port() {
-  local p i
-  for ((i = 0; i < 200; i++)); do
-    p=$((10000 + RANDOM % (EPHEMERAL_LOW - 10000)))
-    [[ "$USED_PORTS" == *" $p "* ]] && continue
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then USED_PORTS+="$p "; echo "$p"; return 0; fi
-  done
-  return 1
-}
+# shellcheck source=build/free-ports.sh
+source "$ROOT/build/free-ports.sh"
 
 # wait_until SECONDS DESCRIPTION CMD...: poll CMD every 0.5s until it succeeds.
 wait_until() {
@@ -216,7 +203,8 @@ K="$BIN/kubectl"
   openssl rsa -in sa.key -pubout -out sa.pub
 } > certs.log 2>&1 || { log "FAIL: openssl could not make the certificates"; cat certs.log; exit 1; }
 
-ETCD_PORT="$(free_port)"; ETCD_PEER_PORT="$(free_port)"; API_PORT="$(free_port)"
+read -r ETCD_PORT ETCD_PEER_PORT API_PORT < <(free_ports 3)
+[[ -n "$API_PORT" ]] || { log "FAIL: no free loopback ports"; exit 1; }
 cat > admin.kubeconfig <<EOF
 apiVersion: v1
 kind: Config
