@@ -181,17 +181,37 @@ func (c *conversion) convertHistogram(dps pmetric.HistogramDataPointSlice) {
 				memoLen = n
 			}
 		}
-		if dp.HasSum() {
-			dp.SetSum(c.f(dp.Sum()))
-		}
-		if dp.HasMin() {
-			dp.SetMin(c.f(dp.Min()))
-		}
-		if dp.HasMax() {
-			dp.SetMax(c.f(dp.Max()))
-		}
-		c.convertExemplars(dp.Exemplars())
+		convertSumMinMax(c, dp)
 	}
+}
+
+// histogramPoint is what explicit and exponential histogram points share.
+type histogramPoint interface {
+	HasSum() bool
+	Sum() float64
+	SetSum(float64)
+	HasMin() bool
+	Min() float64
+	SetMin(float64)
+	HasMax() bool
+	Max() float64
+	SetMax(float64)
+	Exemplars() pmetric.ExemplarSlice
+}
+
+// convertSumMinMax scales a histogram point's optional sum, min and max and its
+// exemplars. Generic rather than an interface parameter, so no point is boxed.
+func convertSumMinMax[P histogramPoint](c *conversion, dp P) {
+	if dp.HasSum() {
+		dp.SetSum(c.f(dp.Sum()))
+	}
+	if dp.HasMin() {
+		dp.SetMin(c.f(dp.Min()))
+	}
+	if dp.HasMax() {
+		dp.SetMax(c.f(dp.Max()))
+	}
+	c.convertExemplars(dp.Exemplars())
 }
 
 // expShift returns the bucket offset shift for a = 2^k at the given scale:
@@ -237,16 +257,7 @@ func (c *conversion) convertExpHistogram(dps pmetric.ExponentialHistogramDataPoi
 		dp.Positive().SetOffset(dp.Positive().Offset() + int32(s))
 		dp.Negative().SetOffset(dp.Negative().Offset() + int32(s))
 		dp.SetZeroThreshold(c.f(dp.ZeroThreshold()))
-		if dp.HasSum() {
-			dp.SetSum(c.f(dp.Sum()))
-		}
-		if dp.HasMin() {
-			dp.SetMin(c.f(dp.Min()))
-		}
-		if dp.HasMax() {
-			dp.SetMax(c.f(dp.Max()))
-		}
-		c.convertExemplars(dp.Exemplars())
+		convertSumMinMax(c, dp)
 	}
 }
 
