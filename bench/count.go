@@ -28,34 +28,51 @@ var metricDataFields = map[protowire.Number]bool{5: true, 7: true, 9: true, 10: 
 
 var errMalformed = errors.New("malformed protobuf")
 
-// eachBytesField calls fn with the value of every length-delimited field num of msg.
-func eachBytesField(msg []byte, num protowire.Number, fn func([]byte) error) error {
+// eachField calls fn with the number, wire type and encoded value of every field of msg.
+func eachField(msg []byte, fn func(num protowire.Number, typ protowire.Type, value []byte) error) error {
 	for len(msg) > 0 {
 		n, typ, l := protowire.ConsumeTag(msg)
 		if l < 0 {
 			return errMalformed
 		}
 		msg = msg[l:]
-		if typ == protowire.BytesType {
-			v, l := protowire.ConsumeBytes(msg)
-			if l < 0 {
-				return errMalformed
-			}
-			if n == num {
-				if err := fn(v); err != nil {
-					return err
-				}
-			}
-			msg = msg[l:]
-			continue
-		}
 		l = protowire.ConsumeFieldValue(n, typ, msg)
 		if l < 0 {
 			return errMalformed
 		}
+		if err := fn(n, typ, msg[:l]); err != nil {
+			return err
+		}
 		msg = msg[l:]
 	}
 	return nil
+}
+
+// eachBytesField calls fn with the value of every length-delimited field num of msg.
+func eachBytesField(msg []byte, num protowire.Number, fn func([]byte) error) error {
+	return eachField(msg, func(n protowire.Number, typ protowire.Type, value []byte) error {
+		if n != num || typ != protowire.BytesType {
+			return nil
+		}
+		v, _ := protowire.ConsumeBytes(value) // its length was checked by eachField
+		return fn(v)
+	})
+}
+
+// RejectedItems reads partial_success.rejected_{spans,data_points,log_records} of an
+// Export*ServiceResponse (field 1 of field 1 in all three); 0 when absent.
+func RejectedItems(resp []byte) int64 {
+	var rejected int64
+	_ = eachBytesField(resp, 1, func(partial []byte) error {
+		return eachField(partial, func(n protowire.Number, typ protowire.Type, value []byte) error {
+			if n == 1 && typ == protowire.VarintType {
+				v, _ := protowire.ConsumeVarint(value)
+				rejected = int64(v)
+			}
+			return nil
+		})
+	})
+	return rejected
 }
 
 // countLeaves counts the items (level 3) of a request whose items sit at

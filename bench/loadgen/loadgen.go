@@ -24,7 +24,6 @@ import (
 	"google.golang.org/grpc/encoding"
 	"google.golang.org/grpc/mem"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/encoding/protowire"
 
 	"github.com/obtraceai/otelcol-obtrace/bench"
 )
@@ -271,7 +270,7 @@ func (c *client) send(proto Protocol, p bench.Payload) (outcome, int64, error) {
 			}
 			return refused, 0, err
 		}
-		return accepted, rejectedItems(resp), nil
+		return accepted, bench.RejectedItems(resp), nil
 	}
 	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, c.httpBase+httpPaths[p.Signal], bytes.NewReader(p.Body))
 	if err != nil {
@@ -290,55 +289,7 @@ func (c *client) send(proto Protocol, p bench.Payload) (outcome, int64, error) {
 	if rerr != nil { // accepted: the status line says so
 		return accepted, 0, nil
 	}
-	return accepted, rejectedItems(body), nil
-}
-
-// rejectedItems reads partial_success.rejected_{spans,data_points,log_records}
-// (field 1 of field 1 in all three Export*ServiceResponse messages).
-func rejectedItems(resp []byte) int64 {
-	var rejected int64
-	for len(resp) > 0 {
-		n, typ, l := protowire.ConsumeTag(resp)
-		if l < 0 {
-			return rejected
-		}
-		resp = resp[l:]
-		if n == 1 && typ == protowire.BytesType {
-			ps, l := protowire.ConsumeBytes(resp)
-			if l < 0 {
-				return rejected
-			}
-			resp = resp[l:]
-			for len(ps) > 0 {
-				pn, ptyp, pl := protowire.ConsumeTag(ps)
-				if pl < 0 {
-					return rejected
-				}
-				ps = ps[pl:]
-				if pn == 1 && ptyp == protowire.VarintType {
-					v, vl := protowire.ConsumeVarint(ps)
-					if vl < 0 {
-						return rejected
-					}
-					rejected = int64(v)
-					ps = ps[vl:]
-					continue
-				}
-				vl := protowire.ConsumeFieldValue(pn, ptyp, ps)
-				if vl < 0 {
-					return rejected
-				}
-				ps = ps[vl:]
-			}
-			continue
-		}
-		l = protowire.ConsumeFieldValue(n, typ, resp)
-		if l < 0 {
-			return rejected
-		}
-		resp = resp[l:]
-	}
-	return rejected
+	return accepted, bench.RejectedItems(body), nil
 }
 
 // rawCodec passes pre-encoded protobuf bytes through gRPC unchanged (the

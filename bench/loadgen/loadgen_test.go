@@ -171,10 +171,10 @@ func TestRejectedItems(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := rejectedItems(b); got != 42 {
-		t.Errorf("rejectedItems = %d", got)
+	if got := bench.RejectedItems(b); got != 42 {
+		t.Errorf("RejectedItems = %d", got)
 	}
-	if got := rejectedItems(nil); got != 0 {
+	if got := bench.RejectedItems(nil); got != 0 {
 		t.Errorf("empty: %d", got)
 	}
 }
