@@ -5,8 +5,8 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 # ---- pinned versions --------------------------------------------------------------------------
-# Collector release family (../shared/release-family.md): core v0.161.0 / v1.67.0, contrib v0.161.0.
-OCB_VERSION      := v0.161.0
+# Collector release family (../shared/release-family.md): core v0.160.0 / v1.66.0, contrib v0.160.0.
+OCB_VERSION      := v0.160.0
 # mdatagen v0.161.0 and v0.160.0 need modules the proxy refuses (internal/schemagen); v0.159.0 is
 # the newest that installs. It is pinned in internal/tools/go.mod.
 MDATAGEN_VERSION := v0.159.0
