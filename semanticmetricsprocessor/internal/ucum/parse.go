@@ -2,6 +2,7 @@ package ucum
 
 import (
 	"fmt"
+	"math"
 	"math/big"
 	"strconv"
 	"strings"
@@ -92,10 +93,14 @@ var prefixes = map[string]prefix{
 //	main      = "/" term | term
 //	term      = component { ("." | "/") component }
 //	component = annotatable [annotation] | annotation | factor [annotation] | "(" term ")"
+//
+// Recursion happens only at "(", so MaxNesting bounds the stack; see bounds.go.
 type parser struct {
-	s   string
-	pos int
-	ann string // first annotation seen
+	s     string
+	pos   int
+	ann   string // first annotation seen
+	depth int    // open parentheses
+	terms int    // components read so far
 }
 
 // unitValue is the intermediate value of a (sub)expression.
@@ -110,6 +115,9 @@ func parse(s string) (Unit, error) {
 	if s == "" {
 		return Unit{Factor: big.NewRat(1, 1)}, nil
 	}
+	if len(s) > MaxExpressionBytes {
+		return Unit{}, errTooLong(len(s))
+	}
 	p := &parser{s: s}
 	var v unitValue
 	var err error
@@ -117,7 +125,7 @@ func parse(s string) (Unit, error) {
 		p.pos = 1
 		v, err = p.term()
 		if err == nil {
-			v = divide(unitValue{f: big.NewRat(1, 1)}, v)
+			v, err = p.combine('/', unitValue{f: big.NewRat(1, 1)}, v)
 		}
 	} else {
 		v, err = p.term()
@@ -132,6 +140,11 @@ func parse(s string) (Unit, error) {
 		return Unit{}, fmt.Errorf("ucum: %q: Cel cannot be combined with other units (it is affine)", s)
 	}
 	return Unit{Factor: v.f, Dim: v.dim, Annotation: p.ann, Affine: v.affine}, nil
+}
+
+// errTooLong does not quote the expression: it may be megabytes long.
+func errTooLong(n int) error {
+	return fmt.Errorf("ucum: expression of %d bytes is over the %d-byte bound", n, MaxExpressionBytes)
 }
 
 func (p *parser) errorf(format string, args ...any) error {
@@ -153,34 +166,50 @@ func (p *parser) term() (unitValue, error) {
 		if err != nil {
 			return v, err
 		}
-		if op == '.' {
-			v = multiply(v, w)
-		} else {
-			v = divide(v, w)
+		if v, err = p.combine(op, v, w); err != nil {
+			return v, err
 		}
 	}
 	return v, nil
 }
 
-func multiply(a, b unitValue) unitValue {
-	out := unitValue{f: new(big.Rat).Mul(a.f, b.f), affine: a.affine || b.affine, atoms: a.atoms + b.atoms}
-	for i := range out.dim {
-		out.dim[i] = a.dim[i] + b.dim[i]
+// combine multiplies ('.') or divides ('/') a by b. Both factors are within
+// MaxFactorBits, so the product is cheap to compute; it is refused when it
+// is not, or when a dimension exponent leaves int8.
+func (p *parser) combine(op byte, a, b unitValue) (unitValue, error) {
+	out := unitValue{f: new(big.Rat), affine: a.affine || b.affine, atoms: a.atoms + b.atoms}
+	sign := 1
+	if op == '/' {
+		out.f.Quo(a.f, b.f)
+		sign = -1
+	} else {
+		out.f.Mul(a.f, b.f)
 	}
-	return out
+	err := p.checkFactor(out.f)
+	if err != nil {
+		return out, err
+	}
+	for i := range out.dim {
+		if out.dim[i], err = p.exponent(i, int(a.dim[i])+sign*int(b.dim[i])); err != nil {
+			return out, err
+		}
+	}
+	return out, nil
 }
 
-func divide(a, b unitValue) unitValue {
-	out := unitValue{f: new(big.Rat).Quo(a.f, b.f), affine: a.affine || b.affine, atoms: a.atoms + b.atoms}
-	for i := range out.dim {
-		out.dim[i] = a.dim[i] - b.dim[i]
+func (p *parser) checkFactor(f *big.Rat) error {
+	if f.Num().BitLen() > MaxFactorBits || f.Denom().BitLen() > MaxFactorBits {
+		return p.errorf("conversion factor over the %d-bit bound", MaxFactorBits)
 	}
-	return out
+	return nil
 }
 
 func (p *parser) component() (unitValue, error) {
 	if p.pos >= len(p.s) {
 		return unitValue{}, p.errorf("missing unit after operator")
+	}
+	if p.terms++; p.terms > MaxTerms {
+		return unitValue{}, p.errorf("more than %d terms", MaxTerms)
 	}
 	switch c := p.s[p.pos]; {
 	case c == '{':
@@ -189,6 +218,9 @@ func (p *parser) component() (unitValue, error) {
 		}
 		return unitValue{f: big.NewRat(1, 1)}, nil
 	case c == '(':
+		if p.depth++; p.depth > MaxNesting {
+			return unitValue{}, p.errorf("parentheses nested deeper than %d", MaxNesting)
+		}
 		p.pos++
 		v, err := p.term()
 		if err != nil {
@@ -198,11 +230,15 @@ func (p *parser) component() (unitValue, error) {
 			return v, p.errorf("missing ')'")
 		}
 		p.pos++
+		p.depth--
 		return v, nil
 	case c >= '0' && c <= '9':
 		start := p.pos
 		for p.pos < len(p.s) && p.s[p.pos] >= '0' && p.s[p.pos] <= '9' {
 			p.pos++
+		}
+		if p.pos-start > MaxFactorDigits {
+			return unitValue{}, p.errorf("factor of %d digits is over the %d-digit bound", p.pos-start, MaxFactorDigits)
 		}
 		n, ok := new(big.Int).SetString(p.s[start:p.pos], 10)
 		if !ok || n.Sign() == 0 {
@@ -262,13 +298,15 @@ func (p *parser) simpleUnit() (unitValue, error) {
 			return unitValue{}, p.errorf("sign without exponent digits")
 		}
 		e, err := strconv.Atoi(p.s[expStart:p.pos])
-		if err != nil || e < -32 || e > 32 {
-			return unitValue{}, p.errorf("bad exponent %q", p.s[expStart:p.pos])
+		if err != nil || e < -MaxExponent || e > MaxExponent {
+			return unitValue{}, p.errorf("bad exponent %q: the bound is ±%d", p.s[expStart:p.pos], MaxExponent)
 		}
 		if v.affine && e != 1 {
 			return unitValue{}, p.errorf("Cel cannot take an exponent (it is affine)")
 		}
-		v = power(v, e)
+		if v, err = p.power(v, e); err != nil {
+			return unitValue{}, err
+		}
 	}
 	if err := p.optionalAnnotation(); err != nil {
 		return unitValue{}, err
@@ -276,19 +314,34 @@ func (p *parser) simpleUnit() (unitValue, error) {
 	return v, nil
 }
 
-func power(v unitValue, e int) unitValue {
-	out := unitValue{f: big.NewRat(1, 1), affine: v.affine, atoms: v.atoms}
-	base := v.f
+// power raises a simple unit to e, |e| <= MaxExponent. num^|e| / den^|e| is
+// already in lowest terms, like num/den.
+func (p *parser) power(v unitValue, e int) (unitValue, error) {
+	out := unitValue{affine: v.affine, atoms: v.atoms}
+	n := big.NewInt(int64(abs(e)))
+	num, den := new(big.Int).Exp(v.f.Num(), n, nil), new(big.Int).Exp(v.f.Denom(), n, nil)
 	if e < 0 {
-		base = new(big.Rat).Inv(v.f)
+		num, den = den, num
 	}
-	for range abs(e) {
-		out.f.Mul(out.f, base)
+	out.f = new(big.Rat).SetFrac(num, den)
+	err := p.checkFactor(out.f)
+	if err != nil {
+		return out, err
 	}
 	for i := range out.dim {
-		out.dim[i] = v.dim[i] * int8(e)
+		if out.dim[i], err = p.exponent(i, int(v.dim[i])*e); err != nil {
+			return out, err
+		}
 	}
-	return out
+	return out, nil
+}
+
+// exponent refuses a dimension exponent that Dimension cannot hold.
+func (p *parser) exponent(i, d int) (int8, error) {
+	if d < math.MinInt8 || d > math.MaxInt8 {
+		return 0, p.errorf("exponent of %s out of range", dimSymbols[i])
+	}
+	return int8(d), nil
 }
 
 func abs(x int) int {

@@ -23,8 +23,6 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
-	"sync"
-	"sync/atomic"
 )
 
 // Unit is a parsed UCUM expression.
@@ -90,26 +88,40 @@ type parsed struct {
 	err error
 }
 
-var parseCache sync.Map // string -> parsed
+func (p parsed) bytes() int { return unitBytes(p.u) + errBytes(p.err) }
 
-// maxCache bounds the caches: units come from telemetry, and random strings
-// must not grow memory without limit. Past the bound, results are computed
-// but not stored.
-const maxCache = 4096
+var parseCache fillOnceCache // string -> parsed
 
-var parseCacheLen, factorCacheLen atomic.Int64
-
-// Parse parses a case-sensitive UCUM unit expression. "" and "1" are dimensionless.
+// Parse parses a case-sensitive UCUM unit expression. "" and "1" are
+// dimensionless. Expressions past a bound (bounds.go) are errors that name
+// it; one longer than MaxExpressionBytes is refused before any other work.
 func Parse(s string) (Unit, error) {
-	if v, ok := parseCache.Load(s); ok {
+	if len(s) > MaxExpressionBytes {
+		return Unit{}, errTooLong(len(s))
+	}
+	if v, ok := parseCache.load(s); ok {
 		p := v.(parsed)
 		return p.u.clone(), p.err
 	}
 	u, err := parse(s)
-	if parseCacheLen.Add(1) <= maxCache {
-		parseCache.Store(s, parsed{u: u, err: err})
-	}
+	p := parsed{u: u, err: err}
+	parseCache.store(strings.Clone(s), p, len(s)+p.bytes()) // s may point into a request
 	return u.clone(), err
+}
+
+func unitBytes(u Unit) int {
+	n := len(u.Annotation)
+	if u.Factor != nil {
+		n += (u.Factor.Num().BitLen() + u.Factor.Denom().BitLen()) / 8
+	}
+	return n
+}
+
+func errBytes(err error) int {
+	if err == nil {
+		return 0
+	}
+	return len(err.Error())
 }
 
 func (u Unit) clone() Unit {
@@ -126,7 +138,7 @@ type factorResult struct {
 	err   error
 }
 
-var factorCache sync.Map // [2]string -> factorResult
+var factorCache fillOnceCache // [2]string -> factorResult
 
 // Factor returns the exact factor a such that a value v in unit from equals
 // a*v in unit to. It fails when either unit does not parse or the
@@ -153,14 +165,19 @@ func FactorFloat(from, to string) (f float64, exact bool, err error) {
 }
 
 func factor(from, to string) factorResult {
+	if len(from) > MaxExpressionBytes || len(to) > MaxExpressionBytes {
+		return factorResult{err: errTooLong(max(len(from), len(to)))}
+	}
 	key := [2]string{from, to}
-	if v, ok := factorCache.Load(key); ok {
+	if v, ok := factorCache.load(key); ok {
 		return v.(factorResult)
 	}
 	res := computeFactor(from, to)
-	if factorCacheLen.Add(1) <= maxCache {
-		factorCache.Store(key, res)
+	size := len(from) + len(to) + errBytes(res.err)
+	if res.r != nil {
+		size += (res.r.Num().BitLen() + res.r.Denom().BitLen()) / 8
 	}
+	factorCache.store([2]string{strings.Clone(from), strings.Clone(to)}, res, size)
 	return res
 }
 
