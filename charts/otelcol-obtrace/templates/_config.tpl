@@ -8,7 +8,8 @@ exporter reads ${env:OBTRACE_API_KEY}, which the pod gets from a Secret. The sam
 holds for the gateway token: the gateway's receivers read ${env:OTELCOL_RECEIVER_TOKEN},
 the agent sends ${env:OTELCOL_GATEWAY_TOKEN}; both come from a Secret.
 
-Kept in line with configs/gateway.yaml and configs/agent.yaml (see docs/reliability.md):
+Kept in line with configs/gateway.yaml, configs/agent.yaml and configs/gateway-tailsampling.yaml
+(see docs/reliability.md):
 no batch processor (it answers clients while data is only in memory); batching happens
 in the exporter's sending_queue, after the data is in the persistent queue.
 */}}
@@ -36,13 +37,6 @@ extensions:
     directory_permissions: "0700"
     fsync: true
     timeout: 1s
-receivers:
-  otlp:
-    protocols:
-      grpc:
-        endpoint: 0.0.0.0:4317
-      http:
-        endpoint: 0.0.0.0:4318
 processors:
   # Refuses data with a retryable error before the container hits its memory
   # limit; derived from resources.limits.memory.
@@ -83,57 +77,184 @@ retry_on_failure:
   max_elapsed_time: 0s
 {{- end }}
 
-{{- define "otelcol-obtrace.gatewayConfig" -}}
+{{- define "otelcol-obtrace.otlpReceiver" -}}
+otlp:
+  protocols:
+    grpc:
+      endpoint: 0.0.0.0:4317
+      {{- if .auth }}
+      # No token or a wrong one: gRPC Unauthenticated, nothing is forwarded.
+      auth:
+        authenticator: bearertokenauth/receivers
+      {{- end }}
+    {{- if .http }}
+    http:
+      endpoint: 0.0.0.0:4318
+      {{- if .auth }}
+      # No token or a wrong one: HTTP 401, nothing is forwarded.
+      auth:
+        authenticator: bearertokenauth/receivers
+      {{- end }}
+      # Larger bodies are refused with HTTP 400 before they are decoded.
+      max_request_body_size: 20971520
+    {{- end }}
+{{- end }}
+
+{{/* The receivers' token check; the token only ever comes from the environment. */}}
+{{- define "otelcol-obtrace.receiverAuthExtension" -}}
+bearertokenauth/receivers:
+  token: ${env:OTELCOL_RECEIVER_TOKEN}
+{{- end }}
+
+{{- define "otelcol-obtrace.obtraceExporter" -}}
 {{- $o := .Values.obtrace -}}
+obtrace:
+  api_key: ${env:OBTRACE_API_KEY}
+  {{- with $o.endpoint }}
+  endpoint: {{ . | quote }}
+  {{- end }}
+  {{- with $o.tenantId }}
+  tenant_id: {{ . | quote }}
+  {{- end }}
+  {{- with $o.projectId }}
+  project_id: {{ . | quote }}
+  {{- end }}
+  {{- with $o.appId }}
+  app_id: {{ . | quote }}
+  {{- end }}
+  {{- with $o.env }}
+  env: {{ . | quote }}
+  {{- end }}
+  {{- with $o.compression }}
+  compression: {{ . | quote }}
+  {{- end }}
+  {{- with $o.timeout }}
+  timeout: {{ . | quote }}
+  {{- end }}
+  {{- with $o.headers }}
+  headers:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- include "otelcol-obtrace.sendingQueue" . | nindent 2 }}
+{{- end }}
+
+{{/* Whether this release runs k8s_attributes (then it needs RBAC and the SA token). */}}
+{{- define "otelcol-obtrace.k8sAttributesEnabled" -}}
+{{- if eq .Values.mode "agent" }}{{ if .Values.agent.k8sAttributes.enabled }}true{{ end }}
+{{- else if .Values.gateway.k8sAttributes.enabled }}true{{ end }}
+{{- end }}
+
+{{/* Whether this release reads the Kubernetes API at all (k8s_attributes or the k8s_api detector). */}}
+{{- define "otelcol-obtrace.readsKubernetesAPI" -}}
+{{- if or (include "otelcol-obtrace.k8sAttributesEnabled" .) (and (eq .Values.mode "agent") .Values.agent.resourceDetection.enabled) }}true{{ end }}
+{{- end }}
+
+{{/*
+k8s_attributes. Agent: the pods of its own node only. Gateway: every pod. Association: the
+k8s.pod.ip / k8s.pod.uid resource attributes (set by agents, SDKs or the container log parser),
+then the connection's address. The processor never overwrites a non-empty attribute, so what a
+service set wins.
+*/}}
+{{- define "otelcol-obtrace.k8sAttributesProcessor" -}}
+{{- $k := .Values.k8sAttributes -}}
+k8s_attributes:
+  auth_type: serviceAccount
+  passthrough: false
+  {{- if eq .Values.mode "agent" }}
+  filter:
+    node_from_env_var: K8S_NODE_NAME
+  {{- end }}
+  pod_delete_grace_period: {{ $k.podDeleteGracePeriod }}
+  extract:
+    metadata:
+      - k8s.namespace.name
+      - k8s.pod.name
+      - k8s.pod.uid
+      - k8s.pod.start_time
+      - k8s.deployment.name
+      - k8s.statefulset.name
+      - k8s.daemonset.name
+      - k8s.replicaset.name
+      - k8s.job.name
+      - k8s.cronjob.name
+      - k8s.node.name
+      {{- if eq .Values.mode "agent" }}
+      # for container logs, which carry k8s.container.name (from the log file's path)
+      - container.image.name
+      - container.image.tag
+      {{- end }}
+    {{- with $k.podLabels }}
+    labels:
+      {{- range $tag, $key := . }}
+      - tag_name: {{ $tag | quote }}
+        key: {{ $key | quote }}
+        from: pod
+      {{- end }}
+    {{- end }}
+  pod_association:
+    {{- /* container logs carry k8s.pod.uid (the agent looks it up first); agents and SDKs set k8s.pod.ip */}}
+    {{- $ip := dict "from" "resource_attribute" "name" "k8s.pod.ip" }}
+    {{- $uid := dict "from" "resource_attribute" "name" "k8s.pod.uid" }}
+    {{- $first := ternary $uid $ip (eq .Values.mode "agent") }}
+    {{- $second := ternary $ip $uid (eq .Values.mode "agent") }}
+    - sources:
+        - {{ toJson $first }}
+    - sources:
+        - {{ toJson $second }}
+    - sources:
+        - from: connection
+  {{- with $k.excludePods }}
+  exclude:
+    pods:
+      {{- range . }}
+      - name: {{ . | quote }}
+      {{- end }}
+  {{- end }}
+{{- end }}
+
+{{- define "otelcol-obtrace.gatewayConfig" -}}
+{{- $k8s := include "otelcol-obtrace.k8sAttributesEnabled" . -}}
+{{- $procs := list "memory_limiter" -}}
+{{- if $k8s }}{{ $procs = append $procs "k8s_attributes" }}{{ end -}}
 receivers:
-  otlp:
-    protocols:
-      grpc:
-        # No token or a wrong one: gRPC Unauthenticated, nothing is forwarded.
-        auth:
-          authenticator: bearertokenauth/receivers
-      http:
-        # No token or a wrong one: HTTP 401, nothing is forwarded.
-        auth:
-          authenticator: bearertokenauth/receivers
-        # Larger bodies are refused with HTTP 400 before they are decoded.
-        max_request_body_size: 20971520
+  {{- include "otelcol-obtrace.otlpReceiver" (dict "auth" true "http" true) | nindent 2 }}
 extensions:
-  bearertokenauth/receivers:
-    token: ${env:OTELCOL_RECEIVER_TOKEN}
+  {{- include "otelcol-obtrace.receiverAuthExtension" . | nindent 2 }}
 processors:
   semanticmetrics:
     mode: warn
     report_interval: 60s
+  {{- if $k8s }}
+  {{- include "otelcol-obtrace.k8sAttributesProcessor" . | nindent 2 }}
+  {{- end }}
 exporters:
-  obtrace:
-    api_key: ${env:OBTRACE_API_KEY}
-    {{- with $o.endpoint }}
-    endpoint: {{ . | quote }}
-    {{- end }}
-    {{- with $o.tenantId }}
-    tenant_id: {{ . | quote }}
-    {{- end }}
-    {{- with $o.projectId }}
-    project_id: {{ . | quote }}
-    {{- end }}
-    {{- with $o.appId }}
-    app_id: {{ . | quote }}
-    {{- end }}
-    {{- with $o.env }}
-    env: {{ . | quote }}
-    {{- end }}
-    {{- with $o.compression }}
-    compression: {{ . | quote }}
-    {{- end }}
-    {{- with $o.timeout }}
-    timeout: {{ . | quote }}
-    {{- end }}
-    {{- with $o.headers }}
-    headers:
-      {{- toYaml . | nindent 6 }}
-    {{- end }}
+  {{- include "otelcol-obtrace.obtraceExporter" . | nindent 2 }}
+  {{- if .Values.tailSampling.enabled }}
+  # Traces go to the sampling tier, routed by trace ID so that every span of a trace reaches the
+  # same sampling pod. The queue is here, persistent, and retries re-route when the set of
+  # sampling pods changes; the per-pod otlp exporters neither queue nor retry.
+  load_balancing:
+    routing_key: traceID
+    protocol:
+      otlp:
+        timeout: 10s
+        tls:
+          insecure: true
+        # The sampling tier checks the same token as this tier's receivers.
+        headers:
+          authorization: Bearer ${env:OTELCOL_RECEIVER_TOKEN}
+        sending_queue:
+          enabled: false
+        retry_on_failure:
+          enabled: false
+    resolver:
+      dns:
+        hostname: {{ printf "%s-headless.%s.svc.cluster.local" (include "otelcol-obtrace.samplerName" .) .Release.Namespace }}
+        port: "4317"
+        interval: {{ .Values.tailSampling.resolverInterval }}
+        timeout: 1s
     {{- include "otelcol-obtrace.sendingQueue" . | nindent 4 }}
+  {{- end }}
 service:
   extensions:
     - bearertokenauth/receivers
@@ -142,15 +263,72 @@ service:
   pipelines:
     traces:
       receivers: [otlp]
-      processors: [memory_limiter]
-      exporters: [obtrace]
+      processors: {{ toJson $procs }}
+      exporters: [{{ if .Values.tailSampling.enabled }}load_balancing{{ else }}obtrace{{ end }}]
     metrics:
       receivers: [otlp]
-      processors: [memory_limiter, semanticmetrics]
+      processors: {{ append $procs "semanticmetrics" | toJson }}
       exporters: [obtrace]
     logs:
       receivers: [otlp]
-      processors: [memory_limiter]
+      processors: {{ toJson $procs }}
+      exporters: [obtrace]
+{{- end }}
+
+{{/*
+The sampling tier (sampler) of tailSampling: OTLP/gRPC from the front tier only (same token), whole traces
+held for decisionWait, kept when any policy keeps them, exported to Obtrace. k8s metadata was
+added by the front tier.
+*/}}
+{{- define "otelcol-obtrace.samplingConfig" -}}
+{{- $ts := .Values.tailSampling -}}
+{{- $p := $ts.policies -}}
+receivers:
+  {{- include "otelcol-obtrace.otlpReceiver" (dict "auth" true "http" false) | nindent 2 }}
+extensions:
+  {{- include "otelcol-obtrace.receiverAuthExtension" . | nindent 2 }}
+processors:
+  tail_sampling:
+    decision_wait: {{ $ts.decisionWait }}
+    num_traces: {{ $ts.numTraces }}
+    expected_new_traces_per_sec: {{ $ts.expectedNewTracesPerSec }}
+    # Spans that arrive after the decision get the same one.
+    decision_cache:
+      sampled_cache_size: {{ $ts.numTraces }}
+      non_sampled_cache_size: {{ $ts.numTraces }}
+    policies:
+      {{- if $p.errors }}
+      - name: errors
+        type: status_code
+        status_code:
+          status_codes: [ERROR]
+      {{- end }}
+      {{- with $p.latencyThreshold }}
+      - name: slow
+        type: latency
+        latency:
+          threshold_ms: {{ include "otelcol-obtrace.durationToMs" . }}
+      {{- end }}
+      {{- if gt (float64 $p.probabilisticPercentage) 0.0 }}
+      - name: share
+        type: probabilistic
+        probabilistic:
+          sampling_percentage: {{ $p.probabilisticPercentage }}
+      {{- end }}
+      {{- with $p.extra }}
+      {{- toYaml . | nindent 6 }}
+      {{- end }}
+exporters:
+  {{- include "otelcol-obtrace.obtraceExporter" . | nindent 2 }}
+service:
+  extensions:
+    - bearertokenauth/receivers
+    - health_check
+    - file_storage/queue
+  pipelines:
+    traces:
+      receivers: [otlp]
+      processors: [memory_limiter, tail_sampling]
       exporters: [obtrace]
 {{- end }}
 
@@ -158,9 +336,101 @@ service:
 {{- if not .Values.agent.gatewayEndpoint -}}
 {{- fail "agent.gatewayEndpoint is required in agent mode (the OTLP/gRPC address of the gateway Service, e.g. otelcol-obtrace-gateway.observability.svc.cluster.local:4317)" -}}
 {{- end -}}
+{{- $c := .Values.agent.collect -}}
+{{- if not (or $c.otlp $c.hostMetrics $c.containerLogs) -}}
+{{- fail "agent mode collects nothing: turn on at least one of agent.collect.otlp, agent.collect.hostMetrics, agent.collect.containerLogs" -}}
+{{- end -}}
+{{- $auth := include "otelcol-obtrace.hasAgentReceiverToken" . -}}
+{{- $procs := list "memory_limiter" -}}
+{{- if .Values.agent.k8sAttributes.enabled }}{{ $procs = append $procs "k8s_attributes" }}{{ end -}}
+{{- if .Values.agent.resourceDetection.enabled }}{{ $procs = append $procs "resource_detection" }}{{ end -}}
+{{- $procs = append $procs "resource/node" -}}
+{{- $otlp := list -}}{{- if $c.otlp }}{{ $otlp = list "otlp" }}{{ end -}}
+{{- $metrics := $otlp -}}{{- if $c.hostMetrics }}{{ $metrics = append $metrics "host_metrics" }}{{ end -}}
+{{- $logs := $otlp -}}{{- if $c.containerLogs }}{{ $logs = append $logs "file_log/pods" }}{{ end -}}
+{{- if or $c.otlp $c.hostMetrics $c.containerLogs }}
+receivers:
+  {{- if $c.otlp }}
+  {{- include "otelcol-obtrace.otlpReceiver" (dict "auth" $auth "http" true) | nindent 2 }}
+  {{- end }}
+  {{- if $c.hostMetrics }}
+  # The host's root is mounted read-only at /hostfs; the scrapers read /hostfs/proc, /hostfs/sys
+  # and the host's mounts from there.
+  host_metrics:
+    root_path: /hostfs
+    collection_interval: {{ $c.hostMetricsInterval }}
+    scrapers:
+      cpu: {}
+      memory: {}
+      load: {}
+      disk: {}
+      network: {}
+      paging: {}
+      filesystem:
+        exclude_mount_points:
+          match_type: regexp
+          mount_points: ["/dev/.*", "/proc/.*", "/sys/.*", "/run/.*", "/var/lib/docker/.*", "/var/lib/containerd/.*", "/var/lib/kubelet/.*", "/snap/.*"]
+        exclude_fs_types:
+          match_type: strict
+          fs_types: [autofs, binfmt_misc, bpf, cgroup, cgroup2, configfs, debugfs, devpts, devtmpfs, fusectl, hugetlbfs, iso9660, mqueue, nsfs, overlay, proc, procfs, pstore, rpc_pipefs, securityfs, selinuxfs, squashfs, sysfs, tmpfs, tracefs]
+  {{- end }}
+  {{- if $c.containerLogs }}
+  # Every container's log on this node except this agent's own (no feedback loop). A new file is
+  # read from its start; the read positions in file_storage/filelog on the node (agent.statePath)
+  # make a restarted pod resume where it stopped.
+  file_log/pods:
+    include: [/var/log/pods/*/*/*.log]
+    exclude: [{{ printf "/var/log/pods/%s_%s-*_*/otelcol-obtrace/*.log" .Release.Namespace (include "otelcol-obtrace.fullname" .) | quote }}]
+    start_at: beginning
+    include_file_path: true
+    include_file_name: false
+    storage: file_storage/filelog
+    max_log_size: {{ $c.maxLogSize }}
+    max_concurrent_files: {{ $c.maxConcurrentFiles }}
+    # a single line longer than max_log_size is cut; back-pressure from the queue pauses reading
+    retry_on_failure:
+      enabled: true
+    operators:
+      # docker, cri-o and containerd line formats; sets k8s.pod.name, k8s.pod.uid,
+      # k8s.namespace.name, k8s.container.name from the path
+      - type: container
+        id: container-parser
+  {{- end }}
+{{- end }}
+{{- if or $auth $c.containerLogs }}
+extensions:
+  {{- if $auth }}
+  {{- include "otelcol-obtrace.receiverAuthExtension" . | nindent 2 }}
+  {{- end }}
+  {{- if $c.containerLogs }}
+  file_storage/filelog:
+    directory: /var/lib/otelcol-obtrace/filelog
+    create_directory: true
+    directory_permissions: "0700"
+    fsync: true
+    timeout: 1s
+  {{- end }}
+{{- end }}
 processors:
-  # hostmetrics, resourcedetection and k8sattributes are not in this
-  # distribution: the node's identity comes from the downward API.
+  {{- if .Values.agent.k8sAttributes.enabled }}
+  {{- include "otelcol-obtrace.k8sAttributesProcessor" . | nindent 2 }}
+  {{- end }}
+  {{- if .Values.agent.resourceDetection.enabled }}
+  resource_detection:
+    detectors: [env, system, k8s_api]
+    override: false
+    timeout: 5s
+    # host.name: the pod gets OTEL_RESOURCE_ATTRIBUTES=host.name=<node>, so the env detector (first)
+    # names the node, not the pod
+    system:
+      # the kernel's host name only: no DNS look-up at start
+      hostname_sources: [os]
+    k8s_api:
+      auth_type: serviceAccount
+      node_from_env_var: K8S_NODE_NAME
+  {{- end }}
+  # The node's name from the downward API, never overwriting what a service set (or what
+  # resource_detection found).
   resource/node:
     attributes:
       - key: k8s.node.name
@@ -180,25 +450,42 @@ exporters:
       authorization: Bearer ${env:OTELCOL_GATEWAY_TOKEN}
     {{- include "otelcol-obtrace.sendingQueue" . | nindent 4 }}
 service:
+  extensions:
+    {{- if $auth }}
+    - bearertokenauth/receivers
+    {{- end }}
+    - health_check
+    - file_storage/queue
+    {{- if $c.containerLogs }}
+    - file_storage/filelog
+    {{- end }}
   pipelines:
+    {{- if $c.otlp }}
     traces:
       receivers: [otlp]
-      processors: [memory_limiter, resource/node]
+      processors: {{ toJson $procs }}
       exporters: [otlp/gateway]
+    {{- end }}
+    {{- if $metrics }}
     metrics:
-      receivers: [otlp]
-      processors: [memory_limiter, resource/node]
+      receivers: {{ toJson $metrics }}
+      processors: {{ toJson $procs }}
       exporters: [otlp/gateway]
+    {{- end }}
+    {{- if $logs }}
     logs:
-      receivers: [otlp]
-      processors: [memory_limiter, resource/node]
+      receivers: {{ toJson $logs }}
+      processors: {{ toJson $procs }}
       exporters: [otlp/gateway]
+    {{- end }}
 {{- end }}
 
 {{/* The final configuration as a dict. */}}
 {{- define "otelcol-obtrace.configDict" -}}
 {{- $base := include "otelcol-obtrace.commonConfig" . | fromYaml -}}
-{{- if eq .Values.mode "agent" -}}
+{{- if eq (include "otelcol-obtrace.tier" .) "sampler" -}}
+{{- $base = mustMergeOverwrite $base (include "otelcol-obtrace.samplingConfig" . | fromYaml) -}}
+{{- else if eq .Values.mode "agent" -}}
 {{- $base = mustMergeOverwrite $base (include "otelcol-obtrace.agentConfig" . | fromYaml) -}}
 {{- else -}}
 {{- if not (include "otelcol-obtrace.hasApiKey" .) -}}
@@ -213,7 +500,9 @@ service:
 {{- fail "gateway mode needs a receiver token (clients send Authorization: Bearer <token>): set gatewayToken.existingSecret (+ gatewayToken.existingSecretKey) or gatewayToken.value" -}}
 {{- end -}}
 {{- end -}}
-{{- $merged := mustMergeOverwrite $base (deepCopy (.Values.config | default dict)) -}}
+{{- $override := .Values.config -}}
+{{- if eq (include "otelcol-obtrace.tier" .) "sampler" }}{{ $override = .Values.tailSampling.config }}{{ end -}}
+{{- $merged := mustMergeOverwrite $base (deepCopy ($override | default dict)) -}}
 {{- toYaml $merged -}}
 {{- end }}
 

@@ -21,10 +21,49 @@
 {{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
 {{- end }}
 
+{{/*
+The tier a template renders: "" for the release's main workload, "sampler" for the sampling
+tier of tailSampling (templates/*-sampling.yaml call the shared templates with the context made
+by otelcol-obtrace.samplerContext).
+*/}}
+{{- define "otelcol-obtrace.tier" -}}
+{{- with .Tier }}{{ . }}{{ end }}
+{{- end }}
+
+{{/* Name of the sampling tier's objects. */}}
+{{- define "otelcol-obtrace.samplerName" -}}
+{{- printf "%s-sampler" (include "otelcol-obtrace.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Name of the tier's workload, ConfigMap and Services. */}}
+{{- define "otelcol-obtrace.tierName" -}}
+{{- if eq (include "otelcol-obtrace.tier" .) "sampler" }}{{ include "otelcol-obtrace.samplerName" . }}
+{{- else }}{{ include "otelcol-obtrace.fullname" . }}{{ end }}
+{{- end }}
+
+{{/*
+Fills .out with the context the sampling tier renders with: the release's (.root), with the
+tier's own resources and replica count, no autoscaling, no persistence, and Tier set. A helper
+can only return text, so it fills a dict the caller passes.
+*/}}
+{{- define "otelcol-obtrace.samplerContext" -}}
+{{- $root := .root -}}
+{{- $v := deepCopy $root.Values -}}
+{{- $_ := set $v "resources" (deepCopy $root.Values.tailSampling.resources) -}}
+{{- $_ = set $v "replicaCount" $root.Values.tailSampling.replicas -}}
+{{- $_ = set $v "autoscaling" (dict "enabled" false) -}}
+{{- $_ = set $v "persistence" (set (deepCopy $root.Values.persistence) "enabled" false) -}}
+{{- range $k := list "Release" "Chart" "Capabilities" "Template" "Files" -}}
+{{- $_ = set $.out $k (get $root $k) -}}
+{{- end -}}
+{{- $_ = set .out "Values" $v -}}
+{{- $_ = set .out "Tier" "sampler" -}}
+{{- end }}
+
 {{- define "otelcol-obtrace.selectorLabels" -}}
 app.kubernetes.io/name: {{ include "otelcol-obtrace.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
-app.kubernetes.io/component: {{ .Values.mode }}
+app.kubernetes.io/component: {{ include "otelcol-obtrace.tier" . | default .Values.mode }}
 {{- end }}
 
 {{- define "otelcol-obtrace.labels" -}}
@@ -84,6 +123,38 @@ app.kubernetes.io/part-of: otelcol-obtrace
 OTELCOL_RECEIVER_TOKEN, the agent sends OTELCOL_GATEWAY_TOKEN (as configs/). */}}
 {{- define "otelcol-obtrace.gatewayTokenEnv" -}}
 {{- if eq .Values.mode "agent" }}OTELCOL_GATEWAY_TOKEN{{ else }}OTELCOL_RECEIVER_TOKEN{{ end }}
+{{- end }}
+
+{{/* Whether the agent's own OTLP receivers require a bearer token (agent.receiverToken). */}}
+{{- define "otelcol-obtrace.hasAgentReceiverToken" -}}
+{{- if and (eq .Values.mode "agent") (or .Values.agent.receiverToken.existingSecret .Values.agent.receiverToken.value) }}true{{ end }}
+{{- end }}
+
+{{/* Name of the Secret holding the agent's receiver token. */}}
+{{- define "otelcol-obtrace.agentReceiverTokenSecretName" -}}
+{{- if .Values.agent.receiverToken.existingSecret }}
+{{- .Values.agent.receiverToken.existingSecret }}
+{{- else }}
+{{- printf "%s-receiver-token" (include "otelcol-obtrace.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+
+{{/* Whether the agent mounts host directories (and so needs Pod Security "privileged"). */}}
+{{- define "otelcol-obtrace.agentReadsHost" -}}
+{{- if and (eq .Values.mode "agent") (or .Values.agent.collect.hostMetrics .Values.agent.collect.containerLogs .Values.agent.hostLogs.enabled) }}true{{ end }}
+{{- end }}
+
+{{/* Whether the agent keeps its state (file_log positions, queue) on the node. */}}
+{{- define "otelcol-obtrace.agentStateOnHost" -}}
+{{- if and (eq .Values.mode "agent") .Values.agent.collect.containerLogs }}true{{ end }}
+{{- end }}
+
+{{/* A duration of whole ms, s or m (values.schema.json allows only those) in milliseconds. */}}
+{{- define "otelcol-obtrace.durationToMs" -}}
+{{- $n := regexFind "^[0-9]+" . | int -}}
+{{- $unit := trimPrefix (toString $n) . -}}
+{{- if eq $unit "ms" }}{{ $n }}{{ else if eq $unit "s" }}{{ mul $n 1000 }}{{ else if eq $unit "m" }}{{ mul $n 60000 }}
+{{- else }}{{ fail (printf "tailSampling.policies.latencyThreshold %q: use whole ms, s or m (e.g. 500ms, 2s, 1m)" .) }}{{ end -}}
 {{- end }}
 
 {{/* The gateway uses a StatefulSet when the persistent queue is enabled. */}}

@@ -14,32 +14,59 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/pod-security-admission/api"
 	"k8s.io/pod-security-admission/policy"
+	"sigs.k8s.io/yaml"
 )
 
-// Every pod template passes the Pod Security "restricted" level (latest).
-func TestPodSecurityRestricted(t *testing.T) {
+// The Pod Security level every pod template must pass: "restricted", except an agent that
+// mounts host directories (host metrics, container logs): hostPath volumes need "privileged".
+// That agent must fail "baseline" for its hostPath volumes and nothing else, so nothing but
+// what it reads from the host lifts it above "restricted"'s neighbours.
+func TestPodSecurity(t *testing.T) {
 	evaluator, err := policy.NewEvaluator(policy.DefaultChecks(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	restricted := api.LevelVersion{Level: api.LevelRestricted, Version: api.LatestVersion()}
+	level := func(l api.Level) api.LevelVersion { return api.LevelVersion{Level: l, Version: api.LatestVersion()} }
+	evaluate := func(w workload, l api.Level) policy.AggregateCheckResult {
+		return policy.AggregateCheckResults(evaluator.EvaluatePod(level(l), &w.template.ObjectMeta, &w.template.Spec))
+	}
+	privilegedCases := 0
 	for _, c := range allCases(t) {
 		t.Run(c.name, func(t *testing.T) {
-			w := renderCollected(t, c).workloads[0]
-			res := policy.AggregateCheckResults(evaluator.EvaluatePod(restricted, &w.template.ObjectMeta, &w.template.Spec))
-			if !res.Allowed {
-				t.Errorf("%s/%s violates Pod Security %s: %s", w.kind, w.name, restricted.String(), res.ForbiddenDetail())
+			for _, w := range renderCollected(t, c).workloads {
+				if !hasHostPath(w) {
+					if res := evaluate(w, api.LevelRestricted); !res.Allowed {
+						t.Errorf("%s/%s violates Pod Security restricted: %s", w.kind, w.name, res.ForbiddenDetail())
+					}
+					continue
+				}
+				privilegedCases++
+				if !w.agent() {
+					t.Errorf("%s/%s (%s) mounts a hostPath; only the agent may", w.kind, w.name, w.tier())
+				}
+				res := evaluate(w, api.LevelBaseline)
+				if res.Allowed {
+					t.Errorf("%s/%s with hostPath volumes passed baseline; the check is not effective", w.kind, w.name)
+				}
+				if got := strings.Join(res.ForbiddenReasons, "; "); got != "hostPath volumes" {
+					t.Errorf("%s/%s fails baseline for %q; want only \"hostPath volumes\"", w.kind, w.name, got)
+				}
+				if ns := w.namespace; ns == namespace {
+					t.Errorf("%s/%s needs Pod Security privileged but installs into %s, the gateway's restricted namespace", w.kind, w.name, ns)
+				}
 			}
 		})
 	}
+	if privilegedCases == 0 {
+		t.Error("no case renders the collecting agent; the privileged branch is untested")
+	}
 	// The check does catch something: the opt-in hostPath log mount and
-	// hostPorts of the agent are not allowed at the restricted level.
+	// hostPorts of the otherwise restricted agent are not allowed at the restricted level.
 	t.Run("agent-hostlogs-is-rejected", func(t *testing.T) {
 		c := renderCase{release: "otelcol-obtrace-agent",
 			values: []string{filepath.Join(examplesDir, "agent-to-gateway", "values.yaml")},
 			sets:   []string{"agent.hostLogs.enabled=true", "agent.hostPorts.enabled=true"}}
-		w := renderCollected(t, c).workloads[0]
-		res := policy.AggregateCheckResults(evaluator.EvaluatePod(restricted, &w.template.ObjectMeta, &w.template.Spec))
+		res := evaluate(renderCollected(t, c).main(), api.LevelRestricted)
 		if res.Allowed {
 			t.Fatal("a hostPath volume and hostPorts passed the restricted level; the policy check is not effective")
 		}
@@ -51,29 +78,30 @@ func TestPodSecurityRestricted(t *testing.T) {
 	})
 }
 
+func hasHostPath(w workload) bool {
+	for _, v := range w.template.Spec.Volumes {
+		if v.HostPath != nil {
+			return true
+		}
+	}
+	return false
+}
+
 func TestInvariants(t *testing.T) {
 	for _, c := range allCases(t) {
 		t.Run(c.name, func(t *testing.T) {
 			r := renderCollected(t, c)
-			w := r.workloads[0]
-			ctr := container(t, w)
-			agent := w.kind == "DaemonSet"
-			cfg := r.collectorConfig(t)
-
-			checkSecurity(t, w, ctr)
-			checkProbes(t, ctr)
-			checkAPIKey(t, r, ctr, agent)
-			checkGatewayToken(t, r, ctr, cfg, agent)
-			checkDurableQueue(t, cfg, agent)
-			checkChecksum(t, r, w)
-			checkMemoryLimiter(t, cfg, ctr)
+			for _, w := range r.workloads {
+				checkWorkload(t, r, w)
+			}
+			w := r.main()
+			agent := w.agent()
+			cfg := w.collectorConfig(t)
 			checkServices(t, r, agent)
-
-			// Selector must match the pod labels (else the workload is invalid).
-			for k, v := range w.selector.MatchLabels {
-				if w.template.Labels[k] != v {
-					t.Errorf("selector %s=%s does not match pod labels %v", k, v, w.template.Labels)
-				}
+			checkRBAC(t, r)
+			if agent {
+				checkAgentHost(t, w, cfg)
+				checkNetworkPolicy(t, r, w)
 			}
 			if !agent {
 				if len(r.pdbs) != 1 {
@@ -95,9 +123,7 @@ func TestInvariants(t *testing.T) {
 				if dig(cfg, "processors", "semanticmetrics", "mode") != "warn" {
 					t.Errorf("semanticmetrics mode = %v, want warn", dig(cfg, "processors", "semanticmetrics", "mode"))
 				}
-				if dig(cfg, "exporters", "obtrace", "sending_queue", "storage") != "file_storage/queue" {
-					t.Errorf("obtrace exporter queue is not persistent: %v", dig(cfg, "exporters", "obtrace", "sending_queue"))
-				}
+				checkTailSampling(t, r, w, cfg)
 			} else {
 				if len(r.hpas)+len(r.pdbs) != 0 {
 					t.Errorf("agent mode renders no HPA/PDB, got %d/%d", len(r.hpas), len(r.pdbs))
@@ -110,6 +136,39 @@ func TestInvariants(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// checkWorkload: what holds for every workload, the sampling tier's included.
+func checkWorkload(t *testing.T, r rendered, w workload) {
+	t.Helper()
+	ctr := container(t, w)
+	cfg := w.collectorConfig(t)
+	checkSecurity(t, w, ctr)
+	checkProbes(t, ctr)
+	checkAPIKey(t, r, w, ctr)
+	checkGatewayToken(t, r, w, ctr, cfg)
+	checkDurableQueue(t, w, cfg)
+	checkChecksum(t, w)
+	checkMemoryLimiter(t, cfg, ctr)
+	// Selector must match the pod labels (else the workload is invalid).
+	for k, v := range w.selector.MatchLabels {
+		if w.template.Labels[k] != v {
+			t.Errorf("%s selector %s=%s does not match pod labels %v", w.name, k, v, w.template.Labels)
+		}
+	}
+	// No other workload of the release matches this selector (each Service reaches one tier).
+	for _, o := range r.workloads {
+		if o.name == w.name {
+			continue
+		}
+		matches := true
+		for k, v := range w.selector.MatchLabels {
+			matches = matches && o.template.Labels[k] == v
+		}
+		if matches {
+			t.Errorf("the selector of %s also matches the pods of %s", w.name, o.name)
+		}
 	}
 }
 
@@ -128,11 +187,16 @@ func checkSecurity(t *testing.T, w workload, ctr *corev1.Container) {
 	if psc == nil || sc == nil {
 		t.Fatalf("missing pod or container securityContext")
 	}
-	if psc.RunAsNonRoot == nil || !*psc.RunAsNonRoot || sc.RunAsNonRoot == nil || !*sc.RunAsNonRoot {
-		t.Errorf("runAsNonRoot must be true on pod and container")
+	// Only an agent that reads /var/log/pods (root-owned, 0640) runs as UID 0, without capabilities.
+	wantUID, wantNonRoot := int64(10001), true
+	if readsContainerLogs(w) {
+		wantUID, wantNonRoot = 0, false
 	}
-	if sc.RunAsUser == nil || *sc.RunAsUser != 10001 {
-		t.Errorf("container runAsUser = %v, want 10001", sc.RunAsUser)
+	if psc.RunAsNonRoot == nil || *psc.RunAsNonRoot != wantNonRoot || sc.RunAsNonRoot == nil || *sc.RunAsNonRoot != wantNonRoot {
+		t.Errorf("runAsNonRoot must be %v on pod and container", wantNonRoot)
+	}
+	if sc.RunAsUser == nil || *sc.RunAsUser != wantUID {
+		t.Errorf("container runAsUser = %v, want %d", sc.RunAsUser, wantUID)
 	}
 	if psc.SeccompProfile == nil || psc.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault {
 		t.Errorf("pod seccompProfile must be RuntimeDefault, got %v", psc.SeccompProfile)
@@ -157,8 +221,9 @@ func checkProbes(t *testing.T, ctr *corev1.Container) {
 	}
 }
 
-func checkAPIKey(t *testing.T, r rendered, ctr *corev1.Container, agent bool) {
+func checkAPIKey(t *testing.T, r rendered, w workload, ctr *corev1.Container) {
 	t.Helper()
+	agent := w.agent()
 	var keyEnv *corev1.EnvVar
 	for i, e := range ctr.Env {
 		if e.Name == "OBTRACE_API_KEY" {
@@ -184,8 +249,8 @@ func checkAPIKey(t *testing.T, r rendered, ctr *corev1.Container, agent bool) {
 			}
 		}
 	}
-	if dig(mapOf(t, r), "exporters", "obtrace") != nil {
-		if got := dig(mapOf(t, r), "exporters", "obtrace", "api_key"); got != "${env:OBTRACE_API_KEY}" {
+	if cfg := w.collectorConfig(t); dig(cfg, "exporters", "obtrace") != nil {
+		if got := dig(cfg, "exporters", "obtrace", "api_key"); got != "${env:OBTRACE_API_KEY}" {
 			t.Errorf("exporter api_key = %q, want ${env:OBTRACE_API_KEY}", got)
 		}
 	}
@@ -218,19 +283,34 @@ func checkAPIKey(t *testing.T, r rendered, ctr *corev1.Container, agent bool) {
 // receivers require it (bearertokenauth/receivers reading ${env:OTELCOL_RECEIVER_TOKEN}), the
 // agent sends it as a header from ${env:OTELCOL_GATEWAY_TOKEN}. The env var comes only from a
 // secretKeyRef; the token is in no ConfigMap.
-func checkGatewayToken(t *testing.T, r rendered, ctr *corev1.Container, cfg map[string]any, agent bool) {
+func checkGatewayToken(t *testing.T, r rendered, w workload, ctr *corev1.Container, cfg map[string]any) {
 	t.Helper()
+	agent := w.agent()
 	want, other := "OTELCOL_RECEIVER_TOKEN", "OTELCOL_GATEWAY_TOKEN"
 	if agent {
 		want, other = other, want
 	}
+	// An agent with agent.receiverToken checks a token of its own as well.
+	agentAuth := agent && dig(cfg, "extensions", "bearertokenauth/receivers") != nil
 	var env *corev1.EnvVar
 	for i, e := range ctr.Env {
-		switch e.Name {
-		case want:
+		switch {
+		case e.Name == want:
 			env = &ctr.Env[i]
-		case other:
-			t.Errorf("%s is set in %s mode; want only %s", other, map[bool]string{true: "agent", false: "gateway"}[agent], want)
+		case e.Name == other && agentAuth:
+			if e.Value != "" || e.ValueFrom == nil || e.ValueFrom.SecretKeyRef == nil {
+				t.Errorf("%s must come only from a secretKeyRef, got %+v", e.Name, e)
+			}
+		case e.Name == other:
+			t.Errorf("%s is set in %s; want only %s", other, w.name, want)
+		}
+	}
+	if agent {
+		for _, proto := range []string{"grpc", "http"} {
+			got := dig(cfg, "receivers", "otlp", "protocols", proto, "auth", "authenticator")
+			if agentAuth != (got == "bearertokenauth/receivers") && dig(cfg, "receivers", "otlp") != nil {
+				t.Errorf("agent otlp %s authenticator = %v with receiver token %v", proto, got, agentAuth)
+			}
 		}
 	}
 	if env == nil {
@@ -258,7 +338,14 @@ func checkGatewayToken(t *testing.T, r rendered, ctr *corev1.Container, cfg map[
 		if got := dig(cfg, "extensions", "bearertokenauth/receivers", "token"); got != "${env:OTELCOL_RECEIVER_TOKEN}" {
 			t.Errorf("bearertokenauth/receivers token = %q, want ${env:OTELCOL_RECEIVER_TOKEN}", got)
 		}
-		for _, proto := range []string{"grpc", "http"} {
+		protos := []string{"grpc", "http"}
+		if w.tier() == "sampler" {
+			protos = protos[:1] // the sampling tier takes gRPC from the front tier only
+			if dig(cfg, "receivers", "otlp", "protocols", "http") != nil {
+				t.Errorf("sampling tier listens on OTLP/HTTP")
+			}
+		}
+		for _, proto := range protos {
 			if got := dig(cfg, "receivers", "otlp", "protocols", proto, "auth", "authenticator"); got != "bearertokenauth/receivers" {
 				t.Errorf("otlp %s receiver authenticator = %v, want bearertokenauth/receivers", proto, got)
 			}
@@ -281,13 +368,16 @@ func checkGatewayToken(t *testing.T, r rendered, ctr *corev1.Container, cfg map[
 
 // As the shipped configs: no batch processor (it acknowledges clients while data is only in
 // memory); batching in the sending_queue after the persistent queue; queue dir 0700, fsync on.
-func checkDurableQueue(t *testing.T, cfg map[string]any, agent bool) {
+func checkDurableQueue(t *testing.T, w workload, cfg map[string]any) {
 	t.Helper()
 	exporter := "obtrace"
-	if agent {
+	if w.agent() {
 		exporter = "otlp/gateway"
 	}
-	for _, p := range []string{"traces", "metrics", "logs"} {
+	if len(pipelines(cfg)) == 0 {
+		t.Errorf("%s has no pipeline", w.name)
+	}
+	for p := range pipelines(cfg) {
 		procs, _ := dig(cfg, "service", "pipelines", p, "processors").([]any)
 		for _, proc := range procs {
 			if s, _ := proc.(string); s == "batch" || strings.HasPrefix(s, "batch/") {
@@ -309,11 +399,9 @@ func checkDurableQueue(t *testing.T, cfg map[string]any, agent bool) {
 	}
 }
 
-func mapOf(t *testing.T, r rendered) map[string]any { return r.collectorConfig(t) }
-
-func checkChecksum(t *testing.T, r rendered, w workload) {
+func checkChecksum(t *testing.T, w workload) {
 	t.Helper()
-	sum := sha256.Sum256([]byte(r.collectorConfigText(t)))
+	sum := sha256.Sum256([]byte(w.collectorConfigText(t)))
 	want := hex.EncodeToString(sum[:])
 	if got := w.template.Annotations["checksum/config"]; got != want {
 		t.Errorf("checksum/config = %q, want sha256 of the ConfigMap's config.yaml %q", got, want)
@@ -328,7 +416,7 @@ func checkMemoryLimiter(t *testing.T, cfg map[string]any, ctr *corev1.Container)
 	if ml == nil {
 		t.Fatal("no memory_limiter processor")
 	}
-	for _, p := range []string{"traces", "metrics", "logs"} {
+	for p := range pipelines(cfg) {
 		procs, _ := dig(cfg, "service", "pipelines", p, "processors").([]any)
 		if len(procs) == 0 || procs[0] != "memory_limiter" {
 			t.Errorf("pipeline %s must start with memory_limiter, got %v", p, procs)
@@ -428,8 +516,8 @@ func TestConfigChangeRollsPods(t *testing.T) {
 	minimal := []string{filepath.Join(examplesDir, "gateway-minimal", "values.yaml")}
 	a := renderCollected(t, renderCase{release: "r", values: minimal})
 	b := renderCollected(t, renderCase{release: "r", values: minimal, sets: []string{"config.exporters.obtrace.sending_queue.batch.flush_timeout=5s"}})
-	ca := a.workloads[0].template.Annotations["checksum/config"]
-	cb := b.workloads[0].template.Annotations["checksum/config"]
+	ca := a.main().template.Annotations["checksum/config"]
+	cb := b.main().template.Annotations["checksum/config"]
 	if ca == "" || ca == cb {
 		t.Fatalf("checksum/config did not change with the config: %q vs %q", ca, cb)
 	}
@@ -455,6 +543,14 @@ func TestValuesRejected(t *testing.T) {
 		{"unknown mode", []string{"mode=sidecar"}, []string{"mode"}},
 		{"bad memory quantity", []string{"resources.limits.memory=lots"}, []string{"memory"}},
 		{"agent without gateway", []string{"mode=agent"}, []string{"agent.gatewayEndpoint is required"}},
+		{"misspelled collect switch", []string{"agent.collect.hostMetric=true"}, []string{"hostMetric", "not allowed"}},
+		{"agent collects nothing", []string{"mode=agent", "agent.gatewayEndpoint=gw:4317", "agent.collect.otlp=false",
+			"agent.collect.hostMetrics=false", "agent.collect.containerLogs=false"}, []string{"agent mode collects nothing"}},
+		{"latency threshold in hours", []string{"tailSampling.policies.latencyThreshold=1h"}, []string{"latencyThreshold"}},
+		{"sampling share above 100", []string{"tailSampling.policies.probabilisticPercentage=150"}, []string{"probabilisticPercentage"}},
+		{"unbounded log line", []string{"agent.collect.maxLogSize=1GiB"}, []string{"maxLogSize"}},
+		{"pod label that is no label key", []string{"k8sAttributes.podLabels.team=not a label"}, []string{"podLabels"}},
+		{"relative state path", []string{"agent.statePath=var/lib"}, []string{"statePath"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -497,16 +593,27 @@ func TestRenderedConfigValidates(t *testing.T) {
 	}
 	for _, c := range allCases(t) {
 		t.Run(c.name, func(t *testing.T) {
-			r := renderCollected(t, c)
-			file := filepath.Join(t.TempDir(), "config.yaml")
-			if err := os.WriteFile(file, []byte(r.collectorConfigText(t)), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			cmd := exec.Command(bin, "validate", "--config="+file)
-			cmd.Env = append(os.Environ(), "OBTRACE_API_KEY=obt_live_test_validate_key", "K8S_NODE_NAME=node-1",
-				"OTELCOL_RECEIVER_TOKEN=test-validate-token", "OTELCOL_GATEWAY_TOKEN=test-validate-token")
-			if out, err := cmd.CombinedOutput(); err != nil {
-				t.Fatalf("%s validate --config=%s: %v\n%s", bin, file, err, out)
+			for _, w := range renderCollected(t, c).workloads {
+				cfg := w.collectorConfig(t)
+				// host_metrics checks that root_path exists: /hostfs is the pod's mount of the
+				// host root, so here it is a directory of the test's.
+				if dig(cfg, "receivers", "host_metrics") != nil {
+					cfg["receivers"].(map[string]any)["host_metrics"].(map[string]any)["root_path"] = t.TempDir()
+				}
+				text, err := yaml.Marshal(cfg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				file := filepath.Join(t.TempDir(), "config.yaml")
+				if err := os.WriteFile(file, text, 0o600); err != nil {
+					t.Fatal(err)
+				}
+				cmd := exec.Command(bin, "validate", "--config="+file)
+				cmd.Env = append(os.Environ(), "OBTRACE_API_KEY=obt_live_test_validate_key", "K8S_NODE_NAME=node-1",
+					"OTELCOL_RECEIVER_TOKEN=test-validate-token", "OTELCOL_GATEWAY_TOKEN=test-validate-token")
+				if out, err := cmd.CombinedOutput(); err != nil {
+					t.Fatalf("%s validate --config=%s (%s): %v\n%s", bin, file, w.name, err, out)
+				}
 			}
 		})
 	}

@@ -19,7 +19,9 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/serializer/json"
@@ -69,10 +71,16 @@ func kubeVersion() string {
 	return "1.34.0"
 }
 
-// render runs `helm template` and returns stdout, or the combined error text.
+// render runs `helm template` into the namespace observability and returns stdout, or the
+// combined error text.
 func render(t *testing.T, release string, valuesFiles []string, sets ...string) (string, error) {
 	t.Helper()
-	args := []string{"template", release, chartDir, "--namespace", namespace, "--kube-version", kubeVersion()}
+	return renderIn(t, namespace, release, valuesFiles, sets...)
+}
+
+func renderIn(t *testing.T, ns, release string, valuesFiles []string, sets ...string) (string, error) {
+	t.Helper()
+	args := []string{"template", release, chartDir, "--namespace", ns, "--kube-version", kubeVersion()}
 	for _, f := range valuesFiles {
 		args = append(args, "-f", f)
 	}
@@ -88,9 +96,9 @@ func render(t *testing.T, release string, valuesFiles []string, sets ...string) 
 	return stdout.String(), nil
 }
 
-func mustRender(t *testing.T, release string, valuesFiles []string, sets ...string) string {
+func mustRender(t *testing.T, c renderCase) string {
 	t.Helper()
-	out, err := render(t, release, valuesFiles, sets...)
+	out, err := renderIn(t, c.ns(), c.release, c.values, c.sets...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,11 +229,29 @@ func TestStrictDecoding(t *testing.T) {
 // ---- cases ------------------------------------------------------------------------------------
 
 type renderCase struct {
-	name    string
-	release string
-	values  []string
-	sets    []string
-	golden  string // examples/<name>/rendered, "" for non-example variants
+	name      string
+	release   string
+	namespace string // "" is observability
+	values    []string
+	sets      []string
+	golden    string // examples/<name>/rendered, "" for non-example variants
+}
+
+func (c renderCase) ns() string {
+	if c.namespace == "" {
+		return namespace
+	}
+	return c.namespace
+}
+
+// namespaceFor is where an example installs: the collecting agent needs the Pod Security
+// "privileged" level (hostPath volumes), so it gets a namespace of its own instead of the
+// gateway's "restricted" one.
+func namespaceFor(example string) string {
+	if example == "agent-collect" {
+		return "observability-agent"
+	}
+	return namespace
 }
 
 // releaseFor names the release of an example: gateway-* examples install as
@@ -251,14 +277,15 @@ func exampleCases(t *testing.T) []renderCase {
 		}
 		dir := filepath.Join(examplesDir, e.Name())
 		cases = append(cases, renderCase{
-			name:    e.Name(),
-			release: releaseFor(e.Name()),
-			values:  []string{filepath.Join(dir, "values.yaml")},
-			golden:  filepath.Join(dir, "rendered"),
+			name:      e.Name(),
+			release:   releaseFor(e.Name()),
+			namespace: namespaceFor(e.Name()),
+			values:    []string{filepath.Join(dir, "values.yaml")},
+			golden:    filepath.Join(dir, "rendered"),
 		})
 	}
-	if len(cases) < 3 {
-		t.Fatalf("expected at least 3 examples in %s, found %d", examplesDir, len(cases))
+	if len(cases) < 5 {
+		t.Fatalf("expected at least 5 examples in %s, found %d", examplesDir, len(cases))
 	}
 	return cases
 }
@@ -277,6 +304,18 @@ func allCases(t *testing.T) []renderCase {
 			sets: []string{"autoscaling.enabled=false", "replicaCount=3", "resources.limits.memory=1500M"}},
 		renderCase{name: "gateway-no-memory-limit", release: "otelcol-obtrace-gateway", values: []string{minimal},
 			sets: []string{"resources.limits=null"}},
+		renderCase{name: "gateway-no-k8sattributes", release: "otelcol-obtrace-gateway", values: []string{minimal},
+			sets: []string{"gateway.k8sAttributes.enabled=false"}},
+		renderCase{name: "agent-collect-docker-token-value", release: "otelcol-obtrace-agent", namespace: "observability-agent",
+			values: []string{filepath.Join(examplesDir, "agent-collect", "values.yaml")},
+			sets: []string{"agent.collect.dockerContainers=true", "agent.receiverToken.existingSecret=",
+				"agent.receiverToken.value=" + tokenValueForTests, "agent.networkPolicy.enabled=false"}},
+		renderCase{name: "agent-host-metrics-only", release: "otelcol-obtrace-agent", namespace: "observability-agent",
+			values: []string{filepath.Join(examplesDir, "agent-collect", "values.yaml")},
+			sets: []string{"agent.collect.otlp=false", "agent.collect.containerLogs=false",
+				"agent.k8sAttributes.enabled=false", "agent.resourceDetection.enabled=false"}},
+		renderCase{name: "gateway-tailsampling-defaults", release: "gw", values: []string{minimal},
+			sets: []string{"tailSampling.enabled=true", "persistence.enabled=true"}},
 	)
 }
 
@@ -286,7 +325,7 @@ func TestExamplesGolden(t *testing.T) {
 	update := os.Getenv("UPDATE") == "1"
 	for _, c := range exampleCases(t) {
 		t.Run(c.name, func(t *testing.T) {
-			got := decodeAll(t, mustRender(t, c.release, c.values, c.sets...))
+			got := decodeAll(t, mustRender(t, c))
 			if update {
 				if err := os.RemoveAll(c.golden); err != nil {
 					t.Fatal(err)
@@ -341,19 +380,47 @@ func TestExamplesGolden(t *testing.T) {
 // ---- helpers over rendered sets ---------------------------------------------------------------
 
 type rendered struct {
-	all        []manifest
-	configMaps []*corev1.ConfigMap
-	secrets    []*corev1.Secret
-	services   []*corev1.Service
-	hpas       []*autoscalingv2.HorizontalPodAutoscaler
-	pdbs       []*policyv1.PodDisruptionBudget
-	workloads  []workload
+	all             []manifest
+	configMaps      []*corev1.ConfigMap
+	secrets         []*corev1.Secret
+	services        []*corev1.Service
+	hpas            []*autoscalingv2.HorizontalPodAutoscaler
+	pdbs            []*policyv1.PodDisruptionBudget
+	clusterRoles    []*rbacv1.ClusterRole
+	roleBindings    []*rbacv1.ClusterRoleBinding
+	networkPolicies []*networkingv1.NetworkPolicy
+	workloads       []workload
 }
 
 type workload struct {
-	kind, name string
-	template   *corev1.PodTemplateSpec
-	selector   *metav1.LabelSelector
+	kind, name, namespace string
+	template              *corev1.PodTemplateSpec
+	selector              *metav1.LabelSelector
+	configMap             *corev1.ConfigMap // the one its "config" volume mounts
+}
+
+// tier is the workload's app.kubernetes.io/component: gateway, agent or sampler.
+func (w workload) tier() string { return w.template.Labels["app.kubernetes.io/component"] }
+
+func (w workload) agent() bool { return w.kind == "DaemonSet" }
+
+// collectorConfigText is the collector configuration the workload mounts.
+func (w workload) collectorConfigText(t *testing.T) string {
+	t.Helper()
+	text, ok := w.configMap.Data["config.yaml"]
+	if !ok {
+		t.Fatalf("ConfigMap %s has no config.yaml", w.configMap.Name)
+	}
+	return text
+}
+
+func (w workload) collectorConfig(t *testing.T) map[string]any {
+	t.Helper()
+	var cfg map[string]any
+	if err := yaml.Unmarshal([]byte(w.collectorConfigText(t)), &cfg); err != nil {
+		t.Fatalf("config.yaml of %s is not YAML: %v", w.name, err)
+	}
+	return cfg
 }
 
 func collect(t *testing.T, ms []manifest) rendered {
@@ -371,48 +438,77 @@ func collect(t *testing.T, ms []manifest) rendered {
 			r.hpas = append(r.hpas, o)
 		case *policyv1.PodDisruptionBudget:
 			r.pdbs = append(r.pdbs, o)
+		case *rbacv1.ClusterRole:
+			r.clusterRoles = append(r.clusterRoles, o)
+		case *rbacv1.ClusterRoleBinding:
+			r.roleBindings = append(r.roleBindings, o)
+		case *networkingv1.NetworkPolicy:
+			r.networkPolicies = append(r.networkPolicies, o)
 		case *appsv1.Deployment:
-			r.workloads = append(r.workloads, workload{"Deployment", o.Name, &o.Spec.Template, o.Spec.Selector})
+			r.workloads = append(r.workloads, workload{kind: "Deployment", name: o.Name, namespace: o.Namespace, template: &o.Spec.Template, selector: o.Spec.Selector})
 		case *appsv1.StatefulSet:
-			r.workloads = append(r.workloads, workload{"StatefulSet", o.Name, &o.Spec.Template, o.Spec.Selector})
+			r.workloads = append(r.workloads, workload{kind: "StatefulSet", name: o.Name, namespace: o.Namespace, template: &o.Spec.Template, selector: o.Spec.Selector})
 		case *appsv1.DaemonSet:
-			r.workloads = append(r.workloads, workload{"DaemonSet", o.Name, &o.Spec.Template, o.Spec.Selector})
+			r.workloads = append(r.workloads, workload{kind: "DaemonSet", name: o.Name, namespace: o.Namespace, template: &o.Spec.Template, selector: o.Spec.Selector})
 		case *corev1.ServiceAccount, *serviceMonitor:
 		default:
 			t.Errorf("unexpected object %s", m.key())
 		}
 	}
-	if len(r.workloads) != 1 {
-		t.Fatalf("expected exactly one workload, got %d", len(r.workloads))
+	// One main workload, plus the sampling tier's with tailSampling; each with its own ConfigMap.
+	if n := len(r.workloads); n < 1 || n > 2 {
+		t.Fatalf("expected one or two workloads, got %d", n)
 	}
-	if len(r.configMaps) != 1 {
-		t.Fatalf("expected exactly one ConfigMap, got %d", len(r.configMaps))
+	if len(r.configMaps) != len(r.workloads) {
+		t.Fatalf("expected one ConfigMap per workload, got %d for %d", len(r.configMaps), len(r.workloads))
+	}
+	sort.SliceStable(r.workloads, func(i, j int) bool { return r.workloads[j].tier() == "sampler" })
+	for i := range r.workloads {
+		w := &r.workloads[i]
+		for _, v := range w.template.Spec.Volumes {
+			if v.Name != "config" || v.ConfigMap == nil {
+				continue
+			}
+			for _, cm := range r.configMaps {
+				if cm.Name == v.ConfigMap.Name {
+					w.configMap = cm
+				}
+			}
+		}
+		if w.configMap == nil {
+			t.Fatalf("%s/%s mounts no rendered ConfigMap as its config volume", w.kind, w.name)
+		}
+	}
+	if r.main().tier() == "sampler" {
+		t.Fatalf("only a sampling tier was rendered")
 	}
 	return r
 }
 
-func renderCollected(t *testing.T, c renderCase) rendered {
-	t.Helper()
-	return collect(t, decodeAll(t, mustRender(t, c.release, c.values, c.sets...)))
+// main is the release's gateway or agent workload; sampler the sampling tier (nil without).
+func (r rendered) main() workload { return r.workloads[0] }
+
+func (r rendered) sampler() *workload {
+	if len(r.workloads) == 2 {
+		return &r.workloads[1]
+	}
+	return nil
 }
 
-// collectorConfig is the collector configuration stored in the ConfigMap.
+func renderCollected(t *testing.T, c renderCase) rendered {
+	t.Helper()
+	return collect(t, decodeAll(t, mustRender(t, c)))
+}
+
+// collectorConfig is the main workload's collector configuration.
 func (r rendered) collectorConfigText(t *testing.T) string {
 	t.Helper()
-	text, ok := r.configMaps[0].Data["config.yaml"]
-	if !ok {
-		t.Fatalf("ConfigMap %s has no config.yaml", r.configMaps[0].Name)
-	}
-	return text
+	return r.main().collectorConfigText(t)
 }
 
 func (r rendered) collectorConfig(t *testing.T) map[string]any {
 	t.Helper()
-	var cfg map[string]any
-	if err := yaml.Unmarshal([]byte(r.collectorConfigText(t)), &cfg); err != nil {
-		t.Fatalf("config.yaml is not YAML: %v", err)
-	}
-	return cfg
+	return r.main().collectorConfig(t)
 }
 
 func dig(m map[string]any, path ...string) any {
