@@ -27,12 +27,23 @@
 #      ReplicaSet, all pods replaced by pods carrying the new checksum, the HPA's replica count kept;
 #   4. helm install of the agent example: the DaemonSet runs a Ready pod on the node, its
 #      Secret/ConfigMap references resolve;
-#   5. helm uninstall of both releases leaves no object of either release (every namespaced and
+#   5. the collecting agent (agent-collect, hostPath volumes, UID 0): refused by Pod Security in the
+#      restricted namespace, installed into "observability-agent" (Pod Security "privileged"), its
+#      DaemonSet Ready with every Secret and ConfigMap reference in place;
+#   6. k8s_attributes on this API server (charts/otelcol-obtrace/test TestK8sAttributesAgainstAPIServer,
+#      needs OTELCOL_BIN): a Deployment of 2 pods in namespace k8sattr-demo, a kubeconfig with a token
+#      of agent-collect's ServiceAccount (kubectl create token), the real collector with the chart's
+#      k8s_attributes settings; spans carrying the pods' k8s.pod.ip come out with namespace,
+#      deployment, pod, node and labels; without the chart's ClusterRoleBinding the collector refuses
+#      to start (the API server says forbidden);
+#   7. helm uninstall of every release leaves no object of any of them (every namespaced and
 #      cluster-scoped listable type is checked) and keeps the Secrets made outside the chart.
 # Every process it starts runs in its own process group and is stopped on exit; every wait is bounded.
 #
 # usage: build/k8s-test.sh
 # env:   HELM (default .tools/bin/helm)
+#        OTELCOL_BIN (default .build/otelcol-obtrace) for test 6; without the binary test 6 is
+#                   skipped (CI=true: fails)
 #        K8S_TEST_KEEP=1   keep the work directory (logs, kubeconfig) after the run
 #        CI=true           a missing prerequisite fails the run instead of printing SKIP
 # Ends with "k8s-test: N passed, N failed".
@@ -47,8 +58,11 @@ HELM="${HELM:-$ROOT/.tools/bin/helm}"
 KWOK_VERSION="v0.8.0"
 K8S_VERSION="$(awk '$1 == "require" { $1 = ""; $0 = $0 } $1 == "k8s.io/kubernetes" && $2 ~ /^v/ {print $2; exit}' "$K8S_SRC/tools/go.mod")"
 NS=observability
+# the collecting agent's namespace: hostPath volumes need Pod Security "privileged"
+NS_AGENT=observability-agent
 GW=otelcol-obtrace-gateway
 AG=otelcol-obtrace-agent
+OTELCOL_BIN="${OTELCOL_BIN:-$ROOT/.build/otelcol-obtrace}"
 T0=$SECONDS
 
 log() { echo "k8s-test: $*"; }
@@ -275,8 +289,10 @@ wait_until 60 "node kwok-node-0 Ready" node_ready || exit 1
 "$K" create namespace "$NS" >/dev/null
 "$K" label namespace "$NS" pod-security.kubernetes.io/enforce=restricted \
   pod-security.kubernetes.io/warn=restricted pod-security.kubernetes.io/audit=restricted >/dev/null
-sa_ready() { "$K" -n "$NS" get serviceaccount default; }
-wait_until 30 "the default ServiceAccount in $NS" sa_ready || exit 1
+"$K" create namespace "$NS_AGENT" >/dev/null
+"$K" label namespace "$NS_AGENT" pod-security.kubernetes.io/enforce=privileged >/dev/null
+sa_ready() { "$K" -n "$NS" get serviceaccount default && "$K" -n "$NS_AGENT" get serviceaccount default; }
+wait_until 30 "the default ServiceAccounts in $NS and $NS_AGENT" sa_ready || exit 1
 for c in kube-controller-manager kube-scheduler kwok; do alive "$c" || { log "FAIL: $c exited"; exit 1; }; done
 log "cluster up after $((SECONDS - T0))s (etcd :$ETCD_PORT, kube-apiserver :$API_PORT)"
 
@@ -319,9 +335,9 @@ wait_eq() {
     sleep 0.5
   done
 }
-# pods of release $1 that are not being deleted, "name=ready" sorted.
+# pods of release $1 (in namespace ${RNS:-$NS}) that are not being deleted, "name=ready" sorted.
 release_pods() {
-  "$K" -n "$NS" get pods -l "app.kubernetes.io/instance=$1" \
+  "$K" -n "${RNS:-$NS}" get pods -l "app.kubernetes.io/instance=$1" \
     -o 'go-template={{range .items}}{{if not .metadata.deletionTimestamp}}{{.metadata.name}}={{range .status.conditions}}{{if eq .type "Ready"}}{{.status}}{{end}}{{end}}{{"\n"}}{{end}}{{end}}' | sort
 }
 ready_count() { release_pods "$1" | grep -c '=True$' || true; }
@@ -330,7 +346,7 @@ ready_count() { release_pods "$1" | grep -c '=True$' || true; }
 # a pod without: every Secret and ConfigMap its pods name (volumes, projected volumes, env, envFrom)
 # exists with the named key, unless marked optional.
 check_pod_refs() {
-  local refs kind name key optional bad=0
+  local refs kind name key optional bad=0 NS="${RNS:-$NS}"
   refs="$("$K" -n "$NS" get pods -l "app.kubernetes.io/instance=$1" -o go-template='{{range .items}}{{range .spec.volumes}}{{with .secret}}secret {{.secretName}} - {{.optional}}{{"\n"}}{{end}}{{with .configMap}}configmap {{.name}} - {{.optional}}{{"\n"}}{{end}}{{with .projected}}{{range .sources}}{{with .secret}}secret {{.name}} - {{.optional}}{{"\n"}}{{end}}{{with .configMap}}configmap {{.name}} - {{.optional}}{{"\n"}}{{end}}{{end}}{{end}}{{end}}{{range .spec.containers}}{{range .env}}{{with .valueFrom}}{{with .secretKeyRef}}secret {{.name}} {{.key}} {{.optional}}{{"\n"}}{{end}}{{with .configMapKeyRef}}configmap {{.name}} {{.key}} {{.optional}}{{"\n"}}{{end}}{{end}}{{end}}{{range .envFrom}}{{with .secretRef}}secret {{.name}} - {{.optional}}{{"\n"}}{{end}}{{with .configMapRef}}configmap {{.name}} - {{.optional}}{{"\n"}}{{end}}{{end}}{{end}}{{end}}' | sort -u)"
   [[ -n "$refs" ]] || fail "pods of $1 reference no Secret or ConfigMap (expected at least the config)"
   while read -r kind name key optional; do
@@ -438,6 +454,103 @@ test_agent_install() {
   release_pods "$AG" | sed 's/^/    pod /'
 }
 
+test_agent_collect_refused_in_restricted() {
+  local out
+  if out="$("$HELM" template "$AG" "$CHART" -n "$NS" -f "$CHART/examples/agent-collect/values.yaml" \
+        | "$K" apply --dry-run=server -f - 2>&1)"; then
+    echo "$out" | sed 's/^/    /'; fail "the collecting agent was admitted into the restricted namespace $NS"
+  fi
+  grep -q 'violates PodSecurity' <<<"$out" || { echo "$out" | sed 's/^/    /' >&2; fail "refused, but not by Pod Security"; }
+  grep 'violates PodSecurity' <<<"$out" | head -n 1 | cut -c1-400 | sed 's/^/    /'
+}
+
+test_agent_collect_install() {
+  # The Secrets agent-collect's values name, in its own namespace.
+  "$K" -n "$NS_AGENT" create secret generic obtrace-gateway-token \
+    --from-literal=token="$("$K" -n "$NS" get secret obtrace-gateway-token -o 'go-template={{.data.token | base64decode}}')" >/dev/null
+  "$K" -n "$NS_AGENT" create secret generic otelcol-obtrace-agent-receiver-token --from-literal=token="$(openssl rand -hex 32)" >/dev/null
+  "$HELM" install "$AG" "$CHART" -n "$NS_AGENT" -f "$CHART/examples/agent-collect/values.yaml" \
+    --wait --timeout 120s | sed 's/^/    /'
+  local RNS="$NS_AGENT" pod
+  wait_eq 60 1 "DaemonSet numberReady" "$K" -n "$NS_AGENT" get "daemonset/$AG" -o 'jsonpath={.status.numberReady}'
+  wait_eq 60 1 "Ready agent pods" ready_count "$AG"
+  pod="$(release_pods "$AG" | cut -d= -f1)"
+  echo "    hostPath volumes: $("$K" -n "$NS_AGENT" get pod "$pod" -o 'go-template={{range .spec.volumes}}{{with .hostPath}}{{.path}} {{end}}{{end}}')"
+  [[ "$("$K" -n "$NS_AGENT" get pod "$pod" -o 'jsonpath={.spec.automountServiceAccountToken}')" == true ]] \
+    || fail "the agent pod does not mount its ServiceAccount token (k8s_attributes needs it)"
+  [[ "$("$K" get clusterrolebinding "$NS_AGENT-$AG" -o 'jsonpath={.subjects[0].namespace}/{.subjects[0].name}')" == "$NS_AGENT/$AG" ]] \
+    || fail "ClusterRoleBinding $NS_AGENT-$AG does not bind $NS_AGENT/$AG"
+  "$K" -n "$NS_AGENT" get networkpolicy "$AG" >/dev/null || fail "no NetworkPolicy"
+  check_pod_refs "$AG"
+  release_pods "$AG" | sed 's/^/    pod /'
+}
+
+# The Deployment whose pods' addresses the spans of test_k8sattributes carry.
+checkout_deployment() {
+  cat <<'EOF'
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: checkout
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app.kubernetes.io/name: checkout}
+  template:
+    metadata:
+      labels: {app.kubernetes.io/name: checkout, app.kubernetes.io/version: 1.4.2, example.com/team: payments}
+    spec:
+      containers:
+        - {name: app, image: registry.invalid/checkout:1.4.2}
+EOF
+}
+
+test_k8sattributes() {
+  if [[ ! -x "$OTELCOL_BIN" ]]; then
+    [[ "${CI:-}" == "true" ]] && fail "OTELCOL_BIN $OTELCOL_BIN is not executable (make build); CI=true requires this test"
+    echo "    SKIP: no collector binary at $OTELCOL_BIN (make build, or set OTELCOL_BIN)"; return 0
+  fi
+  local demo=k8sattr-demo server token ports rc
+  "$K" create namespace "$demo" >/dev/null
+  checkout_deployment | "$K" -n "$demo" create -f - >/dev/null
+  pods_with_ip() {
+    "$K" -n "$demo" get pods -l app.kubernetes.io/name=checkout \
+      -o 'go-template={{range .items}}{{if .status.podIP}}{{.metadata.name}}{{"\n"}}{{end}}{{end}}' | grep -c .
+  }
+  wait_eq 60 2 "pods of $demo/checkout with an IP" pods_with_ip
+  "$K" -n "$demo" get pods -o wide | sed 's/^/    /'
+  # A kubeconfig that authenticates as agent-collect's ServiceAccount, so only the chart's RBAC
+  # decides what the collector may read.
+  server="$("$K" config view --minify -o 'jsonpath={.clusters[0].cluster.server}')"
+  token="$("$K" -n "$NS_AGENT" create token "$AG" --duration=1h)"
+  (umask 077 && cat > "$WORK/sa.kubeconfig") <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: test
+  cluster: {server: "$server", certificate-authority: "$WORK/ca.crt"}
+users:
+- name: sa
+  user: {token: "$token"}
+contexts:
+- name: test
+  context: {cluster: test, user: sa}
+current-context: test
+EOF
+  ports="$(free_ports 2)"
+  set +e
+  (cd "$CHART/test" && KUBECONFIG_FOR_TEST="$WORK/sa.kubeconfig" K8S_ADMIN_KUBECONFIG="$KUBECONFIG" OTELCOL_BIN="$OTELCOL_BIN" \
+     K8S_TEST_RELEASE="$AG" K8S_TEST_RELEASE_NAMESPACE="$NS_AGENT" K8S_TEST_WORKLOAD_NAMESPACE="$demo" \
+     K8S_TEST_DEPLOYMENT=checkout K8S_TEST_NODE=kwok-node-0 K8S_TEST_PORTS="$ports" HELM="$HELM" \
+     go test -count=1 -timeout 5m -run '^TestK8sAttributesAgainstAPIServer$' -v ./... > "$WORK/k8sattributes-test.log" 2>&1)
+  rc=$?
+  set -e
+  if (( rc == 0 )); then grep -E 'k8sattributes_test.go|^(---|ok)' "$WORK/k8sattributes-test.log" | sed 's/^/    /'
+  else sed 's/^/    /' "$WORK/k8sattributes-test.log"; fail "TestK8sAttributesAgainstAPIServer failed"; fi
+  "$K" get clusterrolebinding "$NS_AGENT-$AG" >/dev/null || fail "the test did not restore ClusterRoleBinding $NS_AGENT-$AG"
+  "$K" delete namespace "$demo" --wait=false >/dev/null
+}
+
 # objects of release $1 in any listable type, namespaced and cluster-scoped, plus Helm's records;
 # "ERROR" when the API server could not be asked.
 leftovers() {
@@ -446,7 +559,7 @@ leftovers() {
     || { echo ERROR; return 0; }
   "$K" get "$types" -A -l "app.kubernetes.io/instance=$1" -o name 2>"$WORK/leftovers.err" \
     || { echo ERROR; cat "$WORK/leftovers.err" >&2; }
-  "$K" -n "$NS" get secrets -l "owner=helm,name=$1" -o name || echo ERROR
+  "$K" get secrets -A -l "owner=helm,name=$1" -o name || echo ERROR
 }
 
 test_uninstall() {
@@ -457,11 +570,14 @@ test_uninstall() {
   (( n >= 8 )) || fail "only $n objects of $GW found before the uninstall"
   echo "    $n objects of $GW and $(leftovers "$AG" | grep -c .) of $AG before the uninstall"
   "$HELM" uninstall "$AG" -n "$NS" --wait --timeout 120s | sed 's/^/    /'
+  if "$HELM" list -n "$NS_AGENT" -q | grep -qx "$AG"; then
+    "$HELM" uninstall "$AG" -n "$NS_AGENT" --wait --timeout 120s | sed 's/^/    /'
+  fi
   "$HELM" uninstall "$GW" -n "$NS" --wait --timeout 120s | sed 's/^/    /'
   count() { leftovers "$1" | grep -c . || true; }
   wait_eq 90 0 "objects of release $AG" count "$AG" || { leftovers "$AG" | sed 's/^/    left: /' >&2; return 1; }
   wait_eq 90 0 "objects of release $GW" count "$GW" || { leftovers "$GW" | sed 's/^/    left: /' >&2; return 1; }
-  [[ -z "$("$HELM" list -n "$NS" -a -q)" ]] || fail "helm still lists releases: $("$HELM" list -n "$NS" -a -q)"
+  [[ -z "$("$HELM" list -A -a -q)" ]] || fail "helm still lists releases: $("$HELM" list -A -a -q)"
   "$K" -n "$NS" get secret obtrace-api-key obtrace-gateway-token >/dev/null || fail "a Secret made outside the chart was deleted"
 }
 
@@ -471,7 +587,10 @@ done
 run "helm install gateway (gateway-existing-secret-hpa)" test_gateway_install
 run "helm upgrade gateway with a config change rolls the pods" test_gateway_upgrade
 run "helm install agent (agent-to-gateway)" test_agent_install
-run "helm uninstall leaves no object of either release" test_uninstall
+run "Pod Security refuses the collecting agent in the restricted namespace" test_agent_collect_refused_in_restricted
+run "helm install collecting agent (agent-collect) into $NS_AGENT" test_agent_collect_install
+run "k8s_attributes with the chart's ServiceAccount and RBAC (real collector)" test_k8sattributes
+run "helm uninstall leaves no object of any release" test_uninstall
 
 for c in etcd kube-apiserver kube-controller-manager kube-scheduler kwok; do
   alive "$c" || { log "FAIL: $c exited during the tests"; FAILED=$((FAILED + 1)); }
