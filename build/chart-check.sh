@@ -2,7 +2,8 @@
 # Check the Helm chart charts/otelcol-obtrace:
 #   1. helm lint --strict with every example's values;
 #   2. the Go tests in charts/otelcol-obtrace/test: render every example and compare with its
-#      rendered/ golden manifests as decoded objects, strict decoding, Pod Security "restricted",
+#      rendered/ golden manifests as decoded objects, strict decoding, Pod Security ("restricted";
+#      the collecting agent "privileged", failing "baseline" for its hostPath volumes only), RBAC,
 #      invariants, values schema, and (when OTELCOL_BIN is set) `otelcol-obtrace validate` of
 #      every rendered collector config.
 #
