@@ -9,8 +9,11 @@ import (
 	"go.opentelemetry.io/collector/processor/processorhelper"
 )
 
-// FuzzProcessor: random names, units, types and values never panic, and no
-// data point is lost outside drop mode.
+// FuzzProcessor: random names, units, types and values never panic, no
+// data point is lost outside drop mode, and no cached verdict holds a name
+// or unit past its bound. testdata/fuzz/FuzzProcessor holds the attack
+// shapes of issue 9 in small form (deep parentheses, many terms, huge
+// exponents and factors, long names and units).
 func FuzzProcessor(f *testing.F) {
 	f.Add("http.server.duration", "ms", uint8(2), false, 142.5, int64(7), int8(0), uint8(2))
 	f.Add("http_request_duration_seconds", "", uint8(2), false, 0.5, int64(1), int8(3), uint8(2))
@@ -88,6 +91,15 @@ func FuzzProcessor(f *testing.F) {
 		}
 		if err != nil && p.cfg.Mode != ActionDrop {
 			t.Fatalf("dropped outside drop mode")
+		}
+		p.cache.mu.Lock()
+		defer p.cache.mu.Unlock()
+		for _, m := range []map[cacheKey]*verdict{*p.cache.snap.Load(), p.cache.dirty} {
+			for k := range m {
+				if len(k.name) > maxNameBytes || len(k.unit) > maxUnitBytes {
+					t.Fatalf("cached a key of %d, %d bytes", len(k.name), len(k.unit))
+				}
+			}
 		}
 	})
 }

@@ -2,6 +2,7 @@ package semanticmetricsprocessor // import "github.com/obtraceai/otelcol-obtrace
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -49,7 +50,7 @@ func newSemanticProcessor(set processor.Settings, cfg *Config) (*semanticProcess
 		logger:    set.Logger,
 		cfg:       cfg,
 		an:        an,
-		cache:     newVerdictCache(cfg.CacheSize),
+		cache:     newVerdictCache(cfg.CacheSize, verdictCacheMaxBytes),
 		rep:       newReporter(set.Logger),
 		telemetry: tb,
 		stop:      make(chan struct{}),
@@ -96,6 +97,9 @@ func (p *semanticProcessor) verdictFor(m pmetric.Metric) *verdict {
 	if k.typ == pmetric.MetricTypeSum {
 		k.mono = m.Sum().IsMonotonic()
 	}
+	if v, ok := p.an.oversizedVerdict(k); ok {
+		return v // never cached: the key would hold the whole string
+	}
 	if v, ok := p.cache.get(k); ok {
 		return v
 	}
@@ -115,6 +119,11 @@ func (p *semanticProcessor) processMetrics(ctx context.Context, md pmetric.Metri
 			ms := sms.At(j).Metrics()
 			var remove []bool
 			for k := 0; k < ms.Len(); k++ {
+				// Abandoned requests (client gone, shutdown) stop here: one
+				// atomic load per metric, nothing per data point.
+				if err := ctx.Err(); err != nil {
+					return md, fmt.Errorf("semanticmetrics: processing stopped: %w", err)
+				}
 				m := ms.At(k)
 				v := p.verdictFor(m)
 				if v == okVerdict {

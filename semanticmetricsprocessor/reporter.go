@@ -14,6 +14,16 @@ const (
 	// maxReportKeys bounds the (service.name, verdict) keys tracked between
 	// two summaries; past it, the keys are cleared (and may be logged again).
 	maxReportKeys = 10000
+	// maxReportBytes is the byte budget of those keys (estimated: service
+	// name, metric name, the verdict each key keeps alive, reportKeyOverhead);
+	// past it, the keys are cleared too.
+	maxReportBytes    = 16 << 20
+	reportKeyOverhead = 160
+	// maxSummaryServices bounds the services counted between two summaries
+	// (one summary line each); findings of further services are counted
+	// under otherServices.
+	maxSummaryServices = 1000
+	otherServices      = "(other services)"
 	// maxLogsPerSecond rate-limits finding log lines across all keys.
 	maxLogsPerSecond = 20
 	// summaryTopN is the number of rules listed per service in the summary.
@@ -43,6 +53,7 @@ type reporter struct {
 
 	mu          sync.Mutex
 	keys        map[reportKey]*reportEntry
+	keyBytes    int                         // estimated bytes held by keys
 	totals      map[string]map[string]int64 // service -> rule -> findings, folded from evicted keys
 	windowStart time.Time
 	windowCount int
@@ -59,19 +70,24 @@ func newReporter(logger *zap.Logger) *reporter {
 }
 
 // report records one occurrence of a non-compliant metric and logs its
-// findings the first time the (service, metric) pair is seen.
+// findings the first time the (service, metric) pair is seen. Every string
+// kept or logged is truncated (bounds.go): they all come from clients.
 func (r *reporter) report(service, metricName, unit string, v *verdict, fixed bool) {
+	service = truncate(service, maxLogFieldBytes)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	k := reportKey{service: service, v: v}
 	e := r.keys[k]
 	if e == nil {
-		if len(r.keys) >= maxReportKeys {
+		metricName = truncate(metricName, maxLogFieldBytes)
+		size := reportKeyOverhead + len(service) + len(metricName) + v.bytes()
+		if len(r.keys) >= maxReportKeys || r.keyBytes+size > maxReportBytes {
 			r.foldLocked()
 		}
 		k.service = strings.Clone(service)
 		e = &reportEntry{metric: strings.Clone(metricName)}
 		r.keys[k] = e
+		r.keyBytes += size
 	}
 	e.count++
 	if e.logged {
@@ -86,12 +102,12 @@ func (r *reporter) report(service, metricName, unit string, v *verdict, fixed bo
 		f := &v.findings[i]
 		r.logger.Warn("semantic metric finding",
 			zap.String("service.name", service),
-			zap.String("metric", metricName),
-			zap.String("unit", unit),
+			zap.String("metric", truncate(metricName, maxLogFieldBytes)),
+			zap.String("unit", truncate(unit, maxLogFieldBytes)),
 			zap.String("rule", f.rule),
 			zap.String("level", f.level.String()),
 			zap.String("action", string(takenAction(f, v, fixed))),
-			zap.String("detail", f.msg),
+			zap.String("detail", truncate(f.msg, maxLogDetailBytes)),
 		)
 	}
 }
@@ -99,19 +115,30 @@ func (r *reporter) report(service, metricName, unit string, v *verdict, fixed bo
 // foldLocked moves the counts of every key into totals and forgets the keys.
 func (r *reporter) foldLocked() {
 	for k, e := range r.keys {
-		if e.count == 0 {
-			continue
-		}
-		sc := r.totals[k.service]
-		if sc == nil {
-			sc = map[string]int64{}
-			r.totals[k.service] = sc
-		}
-		for i := range k.v.findings {
-			sc[k.v.findings[i].rule] += e.count
-		}
+		countInto(r.totals, k, e.count)
 	}
 	clear(r.keys)
+	r.keyBytes = 0
+}
+
+// countInto adds n occurrences of k's findings to totals (service -> rule ->
+// findings), under otherServices once totals holds maxSummaryServices.
+func countInto(totals map[string]map[string]int64, k reportKey, n int64) {
+	if n == 0 {
+		return
+	}
+	sc := totals[k.service]
+	if sc == nil && len(totals) >= maxSummaryServices {
+		sc = totals[otherServices]
+		k.service = otherServices
+	}
+	if sc == nil {
+		sc = map[string]int64{}
+		totals[k.service] = sc
+	}
+	for i := range k.v.findings {
+		sc[k.v.findings[i].rule] += n
+	}
 }
 
 func takenAction(f *finding, v *verdict, fixed bool) Action {
@@ -150,17 +177,7 @@ func (r *reporter) flush() {
 	totals := r.totals
 	r.totals = map[string]map[string]int64{}
 	for k, e := range r.keys {
-		if e.count == 0 {
-			continue
-		}
-		sc := totals[k.service]
-		if sc == nil {
-			sc = map[string]int64{}
-			totals[k.service] = sc
-		}
-		for i := range k.v.findings {
-			sc[k.v.findings[i].rule] += e.count
-		}
+		countInto(totals, k, e.count)
 		e.count = 0
 	}
 	suppressed := r.suppressed

@@ -34,6 +34,7 @@ const (
 	RuleNameDeprecated       = "name.deprecated"
 	RuleNameMoved            = "name.moved"
 	RuleNameSquatsNamespace  = "name.squats_namespace"
+	RuleNameTooLong          = "name.too_long"
 
 	RuleUnitConvertible      = "unit.mismatch.convertible"
 	RuleUnitAnnotation       = "unit.mismatch.annotation"
@@ -45,6 +46,7 @@ const (
 	RuleUnitUtilization      = "unit.utilization"
 	RuleUnitNameContradict   = "unit.name_contradiction"
 	RuleUnitMissing          = "unit.missing"
+	RuleUnitTooLong          = "unit.too_long"
 
 	RuleInstrumentMismatch = "instrument.mismatch"
 
@@ -72,6 +74,7 @@ var ruleDefs = []ruleDef{
 	{RuleNameDeprecated, LevelViolation, false, "N7: deprecated or renamed metric"},
 	{RuleNameMoved, LevelInformation, false, "N8: deprecated as moved to another registry"},
 	{RuleNameSquatsNamespace, LevelImprovement, false, "N9: unknown name inside a semconv namespace close to a registry metric (suggestion only)"},
+	{RuleNameTooLong, LevelViolation, false, "name longer than 255 bytes (the OpenTelemetry API limit): not analysed by any other rule; never fixed"},
 	{RuleUnitConvertible, LevelViolation, false, "U1: unit differs from the registry, same dimension"},
 	{RuleUnitAnnotation, LevelImprovement, false, "U2: dimensionless unit differs only by annotation"},
 	{RuleUnitIncompatible, LevelViolation, false, "U3: unit of a different dimension than the registry"},
@@ -82,6 +85,7 @@ var ruleDefs = []ruleDef{
 	{RuleUnitUtilization, LevelImprovement, false, "U7: utilization in % instead of 1"},
 	{RuleUnitNameContradict, LevelViolation, false, "U8: unit word in the name contradicts the unit"},
 	{RuleUnitMissing, LevelImprovement, false, "U9: empty unit where the unit is known"},
+	{RuleUnitTooLong, LevelViolation, false, "unit longer than 255 bytes: not parsed or analysed by any other rule; never fixed"},
 	{RuleInstrumentMismatch, LevelViolation, false, "I1: instrument kind differs from the registry (information for an updowncounter received as gauge)"},
 	{RuleHistogramBoundsVsUnit, LevelImprovement, false, "H1: histogram in s with the SDK default ms bounds or an implausible mean duration (looks like ms); checked per batch, never fixed"},
 	{RuleValueUtilizationRange, LevelInformation, false, "V1: utilization in unit 1 with values above 1.5 (looks like percent); checked per batch, never fixed"},

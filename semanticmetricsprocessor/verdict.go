@@ -167,6 +167,32 @@ type verdict struct {
 // okVerdict is shared by every compliant metric.
 var okVerdict = &verdict{}
 
+// Rough heap costs behind verdict.bytes, for the byte budgets of the verdict
+// cache and the reporter; TestVerdictBytesEstimate checks them against the heap.
+const (
+	verdictOverhead = 160
+	findingOverhead = 512 // the finding and its two telemetry attribute sets
+	planOverhead    = 192 // the plan and its conversion
+)
+
+// bytes estimates the heap held by v (0 for the shared okVerdict).
+func (v *verdict) bytes() int {
+	if v == nil || v == okVerdict {
+		return 0
+	}
+	n := verdictOverhead + len(v.annotation) + len(v.annotationUnfixed)
+	for i := range v.findings {
+		n += findingOverhead + len(v.findings[i].msg)
+	}
+	if p := v.plan; p != nil {
+		n += planOverhead + len(p.rename) + len(p.unit)
+		if p.conv != nil {
+			n += (p.conv.rat.Num().BitLen() + p.conv.rat.Denom().BitLen()) / 8
+		}
+	}
+	return n + v.value.bytes()
+}
+
 type target struct {
 	name string // rename target, "" for none
 	unit string // expected unit, "" when unchecked
@@ -204,6 +230,9 @@ type analyzer struct {
 	aliases            map[string]Alias
 	ignore             []*regexp.Regexp
 	annotateAttributes bool
+	// oversized holds the verdicts of names and units past their bound,
+	// indexed by 1 (name) | 2 (unit); they depend on the configuration only.
+	oversized [4]*verdict
 }
 
 func newAnalyzer(cfg *Config) (*analyzer, error) {
@@ -224,7 +253,31 @@ func newAnalyzer(cfg *Config) (*analyzer, error) {
 		}
 		a.ignore = append(a.ignore, re)
 	}
+	for i := 1; i < len(a.oversized); i++ {
+		b := &builder{}
+		if i&1 != 0 {
+			b.add(RuleNameTooLong, LevelViolation, false, "name longer than %d bytes: not analysed; no fix", maxNameBytes)
+		}
+		if i&2 != 0 {
+			b.add(RuleUnitTooLong, LevelViolation, false, "unit longer than %d bytes: not parsed or analysed; no fix", maxUnitBytes)
+		}
+		a.oversized[i] = a.finish(b)
+	}
 	return a, nil
+}
+
+// oversizedVerdict returns the verdict of a name or unit past its bound; ok
+// is false when both are within. It looks at lengths only, so a hostile
+// string is never parsed, matched, cached or copied.
+func (a *analyzer) oversizedVerdict(k cacheKey) (v *verdict, ok bool) {
+	i := 0
+	if len(k.name) > maxNameBytes {
+		i |= 1
+	}
+	if len(k.unit) > maxUnitBytes {
+		i |= 2
+	}
+	return a.oversized[i], i != 0
 }
 
 // actionFor returns the effective action of a finding. Information-level
@@ -243,8 +296,12 @@ func (a *analyzer) actionFor(rule string, lvl Level) Action {
 	return act
 }
 
-// analyze runs every rule on k.
+// analyze runs every rule on k. A name or unit past its bound gets only its
+// too_long finding (even when ignored).
 func (a *analyzer) analyze(k cacheKey) *verdict {
+	if v, ok := a.oversizedVerdict(k); ok {
+		return v
+	}
 	for _, re := range a.ignore {
 		if re.MatchString(k.name) {
 			return okVerdict
