@@ -17,26 +17,30 @@ const rejectionLogInterval = 30 * time.Second
 // maxRejectionLogKeys is the size above which old rate-limit entries are pruned.
 const maxRejectionLogKeys = 4096
 
-// Hints for the statuses Obtrace uses to refuse a request outright.
+// Hints for the statuses that refuse a request outright.
 const (
-	hint401 = "check OBTRACE_API_KEY: Obtrace did not accept the API key (invalid, revoked or mistyped)"
-	hint403 = "check the key's tenant/project scope, or service.name is not a connected app or alias in the project"
+	hint401      = "check OBTRACE_API_KEY: Obtrace did not accept the API key (invalid, revoked or mistyped)"
+	hint403      = "check the key's tenant/project scope, or service.name is not a connected app or alias in the project"
+	hintRedirect = "fix endpoint: ingest redirects, and the exporter does not follow redirects (the API key would go along); set endpoint to the URL ingest answers on"
 )
 
-// rejectionHint returns the hint for a status Obtrace uses to refuse a
-// request outright, or "" for any other status.
+// rejectionHint returns the hint for a status that refuses a request outright
+// (401, 403, any redirect), or "" for any other status.
 func rejectionHint(status int) string {
-	switch status {
-	case http.StatusUnauthorized:
+	switch {
+	case status == http.StatusUnauthorized:
 		return hint401
-	case http.StatusForbidden:
+	case status == http.StatusForbidden:
 		return hint403
+	case isRedirect(status):
+		return hintRedirect
 	}
 	return ""
 }
 
-// rejectionLogger logs refused requests (401/403) at error level, at most once
-// per interval per status code.
+// rejectionLogger logs refused requests (401/403, redirects) at error level and
+// partial successes at warn level, at most once per interval per status code
+// (and key fingerprint in passthrough mode).
 type rejectionLogger struct {
 	logger   *zap.Logger
 	interval time.Duration
@@ -70,7 +74,11 @@ func (l *rejectionLogger) logFor(status int, fingerprint string, fields ...zap.F
 	if !ok {
 		return
 	}
-	l.logger.Error("Obtrace ingest refused the request; the data is dropped and not retried",
+	message := "Obtrace ingest refused the request; the data is dropped and not retried"
+	if isRedirect(status) {
+		message = "Obtrace ingest redirected the request, which is not followed; the data is dropped and not retried: fix endpoint"
+	}
+	l.logger.Error(message,
 		append([]zap.Field{
 			zap.Int("http.response.status_code", status),
 			zap.String("hint", rejectionHint(status)),
@@ -105,6 +113,24 @@ func (l *rejectionLogger) logRefused(fingerprint string, err error, fields ...za
 		append([]zap.Field{
 			zap.String("key_fingerprint", fingerprint),
 			zap.String("reason", err.Error()),
+			zap.Int("suppressed_since_last_log", suppressed),
+		}, fields...)...)
+}
+
+// logPartialSuccess reports a partial-success response. message must already
+// be redacted and bounded (ingestMessage).
+func (l *rejectionLogger) logPartialSuccess(fingerprint, message string, rejected int64, fields ...zap.Field) {
+	suppressed, ok := l.allow("partial/" + fingerprint)
+	if !ok {
+		return
+	}
+	if fingerprint != "" {
+		fields = append(fields, zap.String("key_fingerprint", fingerprint))
+	}
+	l.logger.Warn("Partial success response from Obtrace ingest; the rejected items are dropped",
+		append([]zap.Field{
+			zap.String("message", message),
+			zap.Int64("rejected_items", rejected),
 			zap.Int("suppressed_since_last_log", suppressed),
 		}, fields...)...)
 }

@@ -68,6 +68,13 @@ type Config struct {
 	// extension (e.g. file_storage) for a persistent queue.
 	QueueConfig configoptional.Optional[exporterhelper.QueueBatchConfig] `mapstructure:"sending_queue"`
 
+	// QueueFileCheck is what start does with a damaged persistent-queue file
+	// (sending_queue.storage naming a file_storage extension): "fail" (default)
+	// stops start with an error naming the file; "quarantine" renames it to
+	// <file>.damaged-<UTC time>, logs an error and starts with an empty queue.
+	// See queuefile.go.
+	QueueFileCheck string `mapstructure:"queue_file_check"`
+
 	// AllowInsecureHTTP allows plain http:// endpoints to hosts other than the
 	// loopback interface. The API key then crosses the network in clear text.
 	AllowInsecureHTTP bool `mapstructure:"allow_insecure_http"`
@@ -145,10 +152,13 @@ func (cfg *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("headers: %q may not be set; the exporter sends \"Authorization: Bearer <api_key>\" itself, so put the key in api_key and remove this header", name))
 		}
 	}
+	if cfg.QueueFileCheck != queueFileCheckFail && cfg.QueueFileCheck != queueFileCheckQuarantine {
+		errs = append(errs, fmt.Errorf("`queue_file_check`: %q is not supported; use fail (a damaged queue file stops start) or quarantine (it is moved aside and the queue starts empty)", cfg.QueueFileCheck))
+	}
 	if cfg.Timeout < 0 {
 		errs = append(errs, fmt.Errorf("timeout: %v is negative; set a positive duration such as 5s", cfg.Timeout))
 	}
-	return redactKey(errors.Join(errs...), string(cfg.APIKey))
+	return redactError(errors.Join(errs...), string(cfg.APIKey))
 }
 
 func (cfg *Config) validateAuth() []error {
@@ -243,24 +253,3 @@ func isLoopback(host string) bool {
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
 }
-
-// redactKey makes sure err's text does not contain the API key. Errors that do
-// not mention the key are returned unchanged.
-func redactKey(err error, key string) error {
-	if err == nil || key == "" || !strings.Contains(err.Error(), key) {
-		return err
-	}
-	return &redactedError{err: err, msg: strings.ReplaceAll(err.Error(), key, "[REDACTED]")}
-}
-
-// redactedError replaces the text of the wrapped error by a redacted copy,
-// while keeping the error visible to errors.Is / errors.As (so permanent and
-// throttle errors keep their meaning for the exporterhelper retry logic).
-type redactedError struct {
-	err error
-	msg string
-}
-
-func (e *redactedError) Error() string { return e.msg }
-
-func (e *redactedError) Unwrap() error { return e.err }

@@ -32,7 +32,8 @@ func TestCreateDefaultConfig(t *testing.T) {
 		QueueConfig: configoptional.Some(exporterhelper.NewDefaultQueueConfig()),
 		Auth:        AuthConfig{Mode: "api_key", FailureThreshold: 3, CoolOff: time.Minute, MaxTenants: 1000},
 
-		StartupCheck: true,
+		StartupCheck:   true,
+		QueueFileCheck: "fail",
 	}, cfg)
 	assert.True(t, cfg.RetryConfig.Enabled, "retries are on by default")
 	assert.True(t, cfg.QueueConfig.HasValue(), "the sending queue is on by default")
@@ -116,6 +117,7 @@ func TestLoadConfig(t *testing.T) {
 				c.QueueConfig = configoptional.Some(fullQueue)
 				c.Auth = AuthConfig{Mode: "api_key", FailureThreshold: 5, CoolOff: 2 * time.Minute, MaxTenants: 200}
 				c.StartupCheck = false
+				c.QueueFileCheck = "quarantine"
 			}),
 		},
 		{
@@ -224,6 +226,12 @@ func TestValidate(t *testing.T) {
 			c.LogsEndpoint = "https://a.example.com/l"
 		})},
 		{name: "compression none", cfg: valid(func(c *Config) { c.Compression = "none" })},
+		{name: "queue_file_check quarantine", cfg: valid(func(c *Config) { c.QueueFileCheck = "quarantine" })},
+		{
+			name:    "queue_file_check unknown",
+			cfg:     valid(func(c *Config) { c.QueueFileCheck = "repair" }),
+			wantErr: []string{"`queue_file_check`", `"repair"`, "fail", "quarantine"},
+		},
 
 		{
 			name:    "missing api_key",

@@ -50,6 +50,9 @@ type obtraceExporter struct {
 
 	// startup is the optional start-up handshake (nil when there is none).
 	startup *startupCheck
+
+	// queueFile checks the persistent-queue file before the queue opens it.
+	queueFile *queueFileCheck
 }
 
 func newObtraceExporter(cfg *Config, set exporter.Settings, s signal) (*obtraceExporter, error) {
@@ -70,6 +73,7 @@ func newObtraceExporter(cfg *Config, set exporter.Settings, s signal) (*obtraceE
 		passthrough: cfg.Auth.passthrough(),
 		breaker:     newBreaker(cfg.Auth.FailureThreshold, cfg.Auth.CoolOff, cfg.Auth.MaxTenants),
 		startup:     newStartupCheck(cfg, set),
+		queueFile:   newQueueFileCheck(cfg, set.ID, s, set.Logger),
 	}, nil
 }
 
@@ -106,7 +110,11 @@ func (e *obtraceExporter) helperOptions(cfg *Config) []exporterhelper.Option {
 	}
 }
 
+// start runs before exporterhelper opens the queue (see queuefile.go).
 func (e *obtraceExporter) start(ctx context.Context, host component.Host) error {
+	if err := e.queueFile.run(host); err != nil {
+		return err
+	}
 	if err := e.upstream.Start(ctx, observedHost{Host: host}); err != nil {
 		return err
 	}
@@ -186,8 +194,12 @@ func (e *obtraceExporter) send(ctx context.Context, items int, services func() [
 	}
 
 	if ex.rejected > 0 {
-		// The upstream exporter logs the partial-success message at warn level.
 		e.telemetry.ExporterObtracePartialSuccessRejectedItems.Add(ctx, ex.rejected, metric.WithAttributes(attrs...))
+	}
+	if ex.rejected > 0 || ex.psMessage != "" {
+		// Logged here, redacted and bounded, instead of by the upstream exporter.
+		e.rejections.logPartialSuccess(fingerprint, ingestMessage(ex.psMessage, e.apiKey, key), ex.rejected,
+			zap.String("signal", string(e.signal)), zap.String("endpoint", e.url))
 	}
 	if err == nil {
 		e.telemetry.ExporterObtraceSentItems.Add(ctx, int64(items), metric.WithAttributes(attrs...))
@@ -207,10 +219,16 @@ func (e *obtraceExporter) send(ctx context.Context, items int, services func() [
 			if e.passthrough {
 				fields = append(fields, zap.String("key_fingerprint", fingerprint))
 			}
+			reason := fmt.Errorf("obtrace ingest refused the request with HTTP %d (%s)", ex.statusCode, hint)
+			if isRedirect(ex.statusCode) {
+				host := redactSecrets(ex.redirectHost, e.apiKey, key) // ingest wrote it
+				fields = append(fields, zap.String("redirect_host", host))
+				reason = redirectError(ex.statusCode, host)
+			}
 			e.rejections.logFor(ex.statusCode, fingerprint, fields...)
-			err = consumererror.NewPermanent(fmt.Errorf("obtrace ingest refused the request with HTTP %d (%s): %w", ex.statusCode, hint, err))
+			err = consumererror.NewPermanent(fmt.Errorf("%w: %w", reason, err))
 		}
-		return redactKey(redactKey(err, e.apiKey), key)
+		return redactError(err, e.apiKey, key)
 	}
 
 	// The upstream exporter honours Retry-After only on 429 and 503 (and only
@@ -220,7 +238,7 @@ func (e *obtraceExporter) send(ctx context.Context, items int, services func() [
 			err = exporterhelper.NewThrottleRetry(err, delay)
 		}
 	}
-	return redactKey(redactKey(err, e.apiKey), key)
+	return redactError(err, e.apiKey, key)
 }
 
 // The exporters handed to the pipeline: the exporterhelper exporters behind
@@ -313,30 +331,34 @@ const maxRetryAfter = time.Hour
 //   - Its logger is this component's logger minus the upstream exporterhelper's
 //     per-attempt "Exporting failed. Rejecting data." error, which would be
 //     wrong here: this component retries (and logs) retryable failures itself.
-//     The upstream exporter's own logs (e.g. partial success) go through.
+//     Its "Partial success response" warning is dropped too: it logs ingest's
+//     message as is, and this component logs it redacted and bounded (send).
+//     The upstream exporter's other logs go through.
 func upstreamSettings(set exporter.Settings, upstreamType component.Type) exporter.Settings {
 	up := set
 	up.ID = component.NewIDWithName(upstreamType, set.ID.String())
 	up.Logger = set.Logger.WithOptions(zap.WrapCore(func(c zapcore.Core) zapcore.Core {
-		return dropMessageCore{Core: c, prefix: "Exporting failed. Rejecting data."}
+		return dropMessageCore{Core: c, prefixes: []string{"Exporting failed. Rejecting data.", "Partial success response"}}
 	}))
 	up.MeterProvider = noop.NewMeterProvider()
 	return up
 }
 
-// dropMessageCore drops log entries whose message starts with prefix.
+// dropMessageCore drops log entries whose message starts with one of prefixes.
 type dropMessageCore struct {
 	zapcore.Core
-	prefix string
+	prefixes []string
 }
 
 func (c dropMessageCore) With(fields []zapcore.Field) zapcore.Core {
-	return dropMessageCore{Core: c.Core.With(fields), prefix: c.prefix}
+	return dropMessageCore{Core: c.Core.With(fields), prefixes: c.prefixes}
 }
 
 func (c dropMessageCore) Check(entry zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
-	if strings.HasPrefix(entry.Message, c.prefix) {
-		return ce
+	for _, prefix := range c.prefixes {
+		if strings.HasPrefix(entry.Message, prefix) {
+			return ce
+		}
 	}
 	return c.Core.Check(entry, ce)
 }

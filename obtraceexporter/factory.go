@@ -39,12 +39,13 @@ func NewFactory() exporter.Factory {
 // createDefaultConfig shows the defaults. api_key has none and must be set.
 func createDefaultConfig() component.Config {
 	return &Config{
-		Endpoint:     defaultEndpoint,
-		Compression:  configcompression.TypeGzip,
-		Timeout:      defaultTimeout,
-		RetryConfig:  configretry.NewDefaultBackOffConfig(),
-		QueueConfig:  configoptional.Some(exporterhelper.NewDefaultQueueConfig()),
-		StartupCheck: true,
+		Endpoint:       defaultEndpoint,
+		Compression:    configcompression.TypeGzip,
+		Timeout:        defaultTimeout,
+		RetryConfig:    configretry.NewDefaultBackOffConfig(),
+		QueueConfig:    configoptional.Some(exporterhelper.NewDefaultQueueConfig()),
+		StartupCheck:   true,
+		QueueFileCheck: queueFileCheckFail,
 		Auth: AuthConfig{
 			Mode:             authModeAPIKey,
 			FailureThreshold: defaultFailureThreshold,

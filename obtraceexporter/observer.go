@@ -53,7 +53,9 @@ type exchange struct {
 	statusCode int    // 0 when no HTTP response was received
 	retryAfter string // raw Retry-After header of the last response
 	rejected   int64  // items rejected in a partial-success response
-	psMessage  string // error_message of a partial-success response
+	psMessage  string // error_message of a partial-success response, as ingest wrote it
+
+	redirectHost string // where a 3xx response pointed (see redirect.go)
 }
 
 type exchangeKey struct{}
@@ -68,7 +70,8 @@ func exchangeFrom(ctx context.Context) *exchange {
 }
 
 // observingRoundTripper records status, Retry-After and partial success of
-// each response into the request's exchange.
+// each response into the request's exchange, and takes the Location header out
+// of every redirect so that it is not followed.
 type observingRoundTripper struct {
 	next http.RoundTripper
 }
@@ -79,18 +82,29 @@ func (o observingRoundTripper) RoundTrip(req *http.Request) (*http.Response, err
 		req.Header.Set(headerAuthorization, ex.authorization)
 	}
 	resp, err := o.next.RoundTrip(req)
-	ex := exchangeFrom(req.Context())
-	if ex == nil || err != nil || resp == nil {
+	if err != nil || resp == nil {
 		return resp, err
+	}
+	ex := exchangeFrom(req.Context())
+	if isRedirect(resp.StatusCode) && resp.Header != nil {
+		// Never followed: see redirect.go.
+		if ex != nil {
+			ex.redirectHost = redirectHost(req.URL, resp.Header.Get("Location"))
+		}
+		resp.Header.Del("Location")
+	}
+	if ex == nil {
+		return resp, nil
 	}
 	ex.statusCode = resp.StatusCode
 	ex.retryAfter = resp.Header.Get("Retry-After")
 	if resp.StatusCode >= 200 && resp.StatusCode <= 299 && resp.Body != nil && resp.ContentLength != 0 {
 		// Read (a bounded prefix of) the body, then hand the upstream exporter
-		// a body that yields exactly the same bytes.
+		// a body that yields exactly the same bytes. The upstream exporter
+		// decodes the same prefix, so both see the same partial success.
 		buf, readErr := io.ReadAll(io.LimitReader(resp.Body, maxResponseReadBytes))
 		resp.Body = readCloser{Reader: io.MultiReader(bytes.NewReader(buf), resp.Body), Closer: resp.Body}
-		if readErr == nil && len(buf) < maxResponseReadBytes {
+		if readErr == nil && len(buf) <= maxResponseReadBytes {
 			ex.readPartialSuccess(buf, resp.Header.Get("Content-Type"))
 		}
 	}

@@ -141,18 +141,21 @@ func (c *startupCheck) shutdown(ctx context.Context) {
 // contains the API key.
 func (c *startupCheck) run(ctx context.Context, exts map[component.ID]component.Component) {
 	fields := []zap.Field{zap.String("endpoint", c.endpoint), zap.String("key_fingerprint", keyFingerprint(c.apiKey))}
-	status, err := c.send(ctx, exts)
+	status, redirect, err := c.send(ctx, exts)
 	switch {
 	case err != nil && ctx.Err() != nil:
 		c.logger.Debug("Obtrace start-up check cancelled by shutdown", fields...)
 	case err != nil:
-		err = redactKey(err, c.apiKey)
+		err = redactError(err, c.apiKey)
 		c.logger.Warn(fmt.Sprintf("cannot reach Obtrace ingest at %s: %v; data will be queued and retried", c.endpoint, err), fields...)
 	case status >= 200 && status < 300:
 		c.logger.Info("Obtrace ingest reachable, API key accepted", fields...)
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
 		c.logger.Warn("Obtrace ingest refused the API key at the start-up check; data it refuses is dropped",
 			append([]zap.Field{zap.Int("http.response.status_code", status), zap.String("hint", rejectionHint(status))}, fields...)...)
+	case isRedirect(status):
+		c.logger.Warn(fmt.Sprintf("Obtrace ingest at %s answered the start-up check with a redirect, which is not followed: %v", c.endpoint, redirectError(status, redirect)),
+			append([]zap.Field{zap.Int("http.response.status_code", status), zap.String("redirect_host", redirect)}, fields...)...)
 	case status == http.StatusNotFound || status == http.StatusMethodNotAllowed:
 		c.logger.Debug("Obtrace ingest does not offer the start-up handshake; check skipped",
 			append([]zap.Field{zap.Int("http.response.status_code", status)}, fields...)...)
@@ -162,26 +165,31 @@ func (c *startupCheck) run(ctx context.Context, exts map[component.ID]component.
 	}
 }
 
-// send makes the one handshake request and returns its status code.
-func (c *startupCheck) send(ctx context.Context, exts map[component.ID]component.Component) (int, error) {
+// send makes the one handshake request and returns its status code and, for
+// a redirect (never followed, see redirect.go), the host it points to.
+func (c *startupCheck) send(ctx context.Context, exts map[component.ID]component.Component) (status int, redirect string, err error) {
 	client, err := c.client.ToClient(ctx, exts, c.telemetry)
 	if err != nil {
-		return 0, fmt.Errorf("HTTP client: %w", err)
+		return 0, "", fmt.Errorf("HTTP client: %w", err)
 	}
+	client.CheckRedirect = refuseRedirect
 	defer client.CloseIdleConnections()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader(c.body))
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := client.Do(req)
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxResponseReadBytes))
 	if resp.StatusCode == 0 {
-		return 0, errors.New("no HTTP status")
+		return 0, "", errors.New("no HTTP status")
 	}
-	return resp.StatusCode, nil
+	if isRedirect(resp.StatusCode) {
+		redirect = redactSecrets(redirectHost(req.URL, resp.Header.Get("Location")), c.apiKey) // ingest wrote it
+	}
+	return resp.StatusCode, redirect, nil
 }
