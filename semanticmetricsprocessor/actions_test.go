@@ -314,42 +314,114 @@ func TestSeedsUntouched(t *testing.T) {
 	}
 }
 
-func TestMergeOnRename(t *testing.T) {
+// TestDupMigration: with OTEL_SEMCONV_STABILITY_OPT_IN=http/dup the Python
+// (opentelemetry-instrumentation-*, 0.48b0+), Java agent (1.x with
+// otel.semconv-stability.opt-in=http/dup), Go (otelhttp v0.5x) and .NET
+// (OpenTelemetry.Instrumentation.AspNetCore 1.x) instrumentations send both
+// generations of the same requests in one scope. normalize drops the legacy
+// copy (counted and reported) instead of merging it: the delivered request
+// count equals the requests made.
+func TestDupMigration(t *testing.T) {
 	requireUCUM(t)
 	cumulative, delta := pmetric.AggregationTemporalityCumulative, pmetric.AggregationTemporalityDelta
-	for _, legacyFirst := range []bool{true, false} {
-		t.Run("compatible", func(t *testing.T) {
+	const requests = 10
+	oneBucket := func(bucket int) []uint64 {
+		c := make([]uint64, 16)
+		c[bucket] = requests
+		return c
+	}
+	for _, tt := range []struct {
+		name        string
+		legacyFirst bool
+		legacyTemp  pmetric.AggregationTemporality
+	}{
+		{"legacy first", true, cumulative},
+		{"legacy last", false, cumulative},
+		{"temporality differs", true, delta},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t, func(c *Config) { c.Mode = ActionNormalize })
-			md, ms := newMD("svc")
-			if legacyFirst {
-				legacyHTTP(ms, cumulative)
+			md, ms := newMD("checkout-api")
+			legacy := func() {
+				addHistogram(ms, "http.server.duration", "ms", tt.legacyTemp,
+					histPoint{bounds: msBounds, counts: oneBucket(7), sum: 2000, min: 150, max: 250})
+			}
+			if tt.legacyFirst {
+				legacy()
 			}
 			addHistogram(ms, "http.server.request.duration", "s", cumulative,
-				histPoint{bounds: sBounds, counts: counts16, sum: 1, min: 0.1, max: 0.2})
-			if !legacyFirst {
-				legacyHTTP(ms, cumulative)
+				histPoint{bounds: sBounds, counts: oneBucket(8), sum: 2, min: 0.15, max: 0.25})
+			if !tt.legacyFirst {
+				legacy()
 			}
 			out := h.run(t, md)
-			ms = out.ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics()
-			require.Equal(t, 1, ms.Len())
-			m := ms.At(0)
-			assert.Equal(t, "http.server.request.duration", m.Name())
-			require.Equal(t, 3, m.Histogram().DataPoints().Len())
-			assert.Equal(t, 1.2345, m.Histogram().DataPoints().At(1).Sum())
-			assert.Equal(t, sBounds, m.Histogram().DataPoints().At(2).ExplicitBounds().AsRaw())
+			var delivered uint64
+			rms := out.ResourceMetrics()
+			for i := 0; i < rms.Len(); i++ {
+				for j := 0; j < rms.At(i).ScopeMetrics().Len(); j++ {
+					ms := rms.At(i).ScopeMetrics().At(j).Metrics()
+					for k := 0; k < ms.Len(); k++ {
+						m := ms.At(k)
+						assert.Equal(t, "http.server.request.duration", m.Name())
+						for d := 0; d < m.Histogram().DataPoints().Len(); d++ {
+							delivered += m.Histogram().DataPoints().At(d).Count()
+						}
+					}
+				}
+			}
+			assert.Equal(t, uint64(requests), delivered, "delivered request count = requests made")
+			assert.Empty(t, metadataOf(out))
+			assert.Equal(t, []string{"http.server.duration name.deprecated drop"}, findingRules(h))
+			assert.Contains(t, h.logs.FilterMessageSnippet(findingMessagePrefix).All()[0].ContextMap()["detail"], "dropped, not merged")
 		})
 	}
-	t.Run("temporality differs: keep both, annotate", func(t *testing.T) {
+	t.Run("target absent: renamed and converted", func(t *testing.T) {
 		h := newHarness(t, func(c *Config) { c.Mode = ActionNormalize })
-		md, ms := newMD("svc")
-		addHistogram(ms, "http.server.request.duration", "s", cumulative,
-			histPoint{bounds: sBounds, counts: counts16, sum: 1, min: 0.1, max: 0.2})
-		legacyHTTP(ms, delta)
+		md, ms := newMD("checkout-api")
+		legacyHTTP(ms, cumulative)
+		out := h.run(t, md)
+		m := out.ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics().At(0)
+		assert.Equal(t, "http.server.request.duration", m.Name())
+		assert.Equal(t, 1.2345, m.Histogram().DataPoints().At(0).Sum())
+	})
+	t.Run("warn mode changes nothing", func(t *testing.T) {
+		h := newHarness(t, nil)
+		md, ms := newMD("checkout-api")
+		legacyHTTP(ms, cumulative)
+		normalizedHTTP(ms, cumulative)
 		expected := clone(md)
 		out := h.run(t, md)
 		require.NoError(t, pmetrictest.CompareMetrics(expected, out))
-		assert.Equal(t, map[string]string{"http.server.duration": "name.deprecated,unit.mismatch.convertible"}, metadataOf(out))
 	})
+}
+
+// TestMergeOnAliasRename: an alias (or Prometheus spelling) is not a semconv
+// generation of its target: two sources of distinct series, merged when kind,
+// unit and temporality agree, else both kept and the source annotated.
+func TestMergeOnAliasRename(t *testing.T) {
+	requireUCUM(t)
+	cumulative, delta := pmetric.AggregationTemporalityCumulative, pmetric.AggregationTemporalityDelta
+	alias := func(c *Config) {
+		c.Mode = ActionNormalize
+		c.Aliases = map[string]Alias{"acme_request_seconds": {Name: "http.server.request.duration"}}
+	}
+	h := newHarness(t, alias)
+	md, ms := newMD("svc")
+	addHistogram(ms, "acme_request_seconds", "s", cumulative, histPoint{bounds: sBounds, counts: counts16, sum: 1, min: 0.1, max: 0.2})
+	addHistogram(ms, "http.server.request.duration", "s", cumulative, histPoint{bounds: sBounds, counts: counts16, sum: 1, min: 0.1, max: 0.2})
+	out := h.run(t, md)
+	ms = out.ResourceMetrics().At(0).ScopeMetrics().At(0).Metrics()
+	require.Equal(t, 1, ms.Len())
+	assert.Equal(t, 2, ms.At(0).Histogram().DataPoints().Len())
+
+	h = newHarness(t, alias)
+	md, ms = newMD("svc")
+	addHistogram(ms, "http.server.request.duration", "s", cumulative, histPoint{bounds: sBounds, counts: counts16, sum: 1, min: 0.1, max: 0.2})
+	addHistogram(ms, "acme_request_seconds", "s", delta, histPoint{bounds: sBounds, counts: counts16, sum: 1, min: 0.1, max: 0.2})
+	expected := clone(md)
+	out = h.run(t, md)
+	require.NoError(t, pmetrictest.CompareMetrics(expected, out))
+	assert.Equal(t, map[string]string{"acme_request_seconds": RuleNamePrometheusStyle}, metadataOf(out))
 }
 
 func TestManyToOne(t *testing.T) {
@@ -466,17 +538,17 @@ func TestLogRateLimitAndDedup(t *testing.T) {
 	h := newHarness(t, nil)
 	for i := 0; i < 3; i++ {
 		md, ms := newMD("svc-a")
-		addIntSum(ms, "orders_created_total", "1", true, 1)
+		addIntSum(ms, "acme.orders_created_total", "1", true, 1)
 		h.run(t, md)
 	}
 	md, ms := newMD("svc-b")
-	addIntSum(ms, "orders_created_total", "1", true, 1)
+	addIntSum(ms, "acme.orders_created_total", "1", true, 1)
 	h.run(t, md)
-	entries := h.logs.FilterMessage("semantic metric finding").All()
+	entries := h.logs.FilterMessageSnippet(findingMessagePrefix).All()
 	require.Len(t, entries, 2)
 	assert.Equal(t, "svc-a", entries[0].ContextMap()["service.name"])
 	assert.Equal(t, "svc-b", entries[1].ContextMap()["service.name"])
-	assert.Contains(t, entries[0].ContextMap()["detail"], "suggested orders_created")
+	assert.Contains(t, entries[0].ContextMap()["detail"], "suggested acme.orders_created")
 
 	// Rate limit: many distinct metrics in one second log at most maxLogsPerSecond lines.
 	h = newHarness(t, nil)
@@ -485,7 +557,7 @@ func TestLogRateLimitAndDedup(t *testing.T) {
 		addIntSum(ms, "acme.jobs_"+string(rune('a'+i%26))+string(rune('a'+i/26))+"_total", "{job}", true, 1)
 	}
 	h.run(t, md)
-	assert.LessOrEqual(t, h.logs.FilterMessage("semantic metric finding").Len(), maxLogsPerSecond)
+	assert.LessOrEqual(t, h.logs.FilterMessageSnippet(findingMessagePrefix).Len(), maxLogsPerSecond)
 }
 
 func TestSummaryLog(t *testing.T) {

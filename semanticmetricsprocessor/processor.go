@@ -130,7 +130,16 @@ func (p *semanticProcessor) processMetrics(ctx context.Context, md pmetric.Metri
 					continue
 				}
 				// Value checks (V1, H1) look at the data as received.
-				trips := v.scan != scanNone && !v.drop && scanTrips(v.scan, m)
+				var value *verdict
+				if v.scan != scanNone && !v.drop {
+					switch scanTrips(v.scan, m) {
+					case scanValue:
+						value = v.value
+					case scanLayout:
+						value = v.layout
+					}
+				}
+				trips := value != nil
 				if len(v.findings) == 0 && !trips {
 					continue
 				}
@@ -142,7 +151,7 @@ func (p *semanticProcessor) processMetrics(ctx context.Context, md pmetric.Metri
 				if len(v.findings) > 0 {
 					drop, removeIt = p.handle(ctx, service, ms, k, m, v, remove)
 				}
-				if trips && !removeIt && p.handleValue(ctx, service, name, unit, m, v.value) {
+				if trips && !removeIt && p.handleValue(ctx, service, name, unit, m, value) {
 					drop, removeIt = true, true
 				}
 				dropped = dropped || drop
@@ -197,6 +206,14 @@ func (p *semanticProcessor) handle(ctx context.Context, service string, ms pmetr
 	}
 	fixed, merged := false, false
 	if v.plan != nil {
+		if v.dup != nil && hasOther(ms, idx, v.plan.rename, remove) {
+			// The legacy copy of a /dup migration: the target carries the same measurements.
+			p.rep.report(service, name, unit, v.dup, false)
+			p.telemetry.ProcessorSemanticmetricsViolations.Add(ctx, 1, v.dup.findings[0].optUnfixed)
+			p.telemetry.ProcessorSemanticmetricsMetricsDropped.Add(ctx, 1)
+			p.telemetry.ProcessorSemanticmetricsDatapointsDropped.Add(ctx, int64(dataPointCount(m)))
+			return true, true
+		}
 		fixed, merged = p.applyPlan(ctx, ms, idx, m, v.plan, remove)
 	}
 	p.rep.report(service, name, unit, v, fixed)
@@ -221,6 +238,17 @@ func (p *semanticProcessor) handle(ctx context.Context, service string, ms pmetr
 
 func isRemoved(remove []bool, idx int) bool { return remove != nil && remove[idx] }
 
+// hasOther reports whether ms holds, besides ms[idx] and removed metrics, a
+// metric named name.
+func hasOther(ms pmetric.MetricSlice, idx int, name string, remove []bool) bool {
+	for j := 0; j < ms.Len(); j++ {
+		if j != idx && !isRemoved(remove, j) && ms.At(j).Name() == name {
+			return true
+		}
+	}
+	return false
+}
+
 // applyPlan renames, converts and relabels m; all or nothing. merged is true
 // when m's points were moved into an existing metric of the target name.
 func (p *semanticProcessor) applyPlan(ctx context.Context, ms pmetric.MetricSlice, idx int, m pmetric.Metric, pl *plan, remove []bool) (applied, merged bool) {
@@ -237,6 +265,8 @@ func (p *semanticProcessor) applyPlan(ctx context.Context, ms pmetric.MetricSlic
 			if host.Name() != pl.rename {
 				continue
 			}
+			// An alias or Prometheus spelling (not a semconv generation) of
+			// the target: two sources of distinct series, merged when compatible.
 			// Collision: merge only when kind, unit and temporality agree.
 			if !mergeable(m, host, newUnit) {
 				return false, false

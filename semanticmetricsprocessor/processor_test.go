@@ -165,7 +165,7 @@ func (h *harness) run(t *testing.T, md pmetric.Metrics) pmetric.Metrics {
 
 func findingRules(h *harness) []string {
 	var out []string
-	for _, e := range h.logs.FilterMessage("semantic metric finding").All() {
+	for _, e := range h.logs.FilterMessageSnippet(findingMessagePrefix).All() {
 		out = append(out, e.ContextMap()["metric"].(string)+" "+e.ContextMap()["rule"].(string)+" "+e.ContextMap()["action"].(string))
 	}
 	sort.Strings(out)

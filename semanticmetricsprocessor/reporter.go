@@ -100,7 +100,11 @@ func (r *reporter) report(service, metricName, unit string, v *verdict, fixed bo
 	e.logged = true
 	for i := range v.findings {
 		f := &v.findings[i]
-		r.logger.Warn("semantic metric finding",
+		// The message names the rule and the metric: the collector's log
+		// sampler (zap: the first 10 lines a second of one message, then every
+		// 100th) counts per message, so finding lines, already deduplicated and
+		// rate-limited here, are not thrown away as repeats of one another.
+		r.logger.Warn(findingMessage(f.rule, metricName),
 			zap.String("service.name", service),
 			zap.String("metric", truncate(metricName, maxLogFieldBytes)),
 			zap.String("unit", truncate(unit, maxLogFieldBytes)),
@@ -219,3 +223,19 @@ func (r *reporter) flush() {
 		r.logger.Info("semantic metrics: finding log lines suppressed by the rate limit", zap.Int64("suppressed", suppressed))
 	}
 }
+
+// findingMessage is the log message of a finding line: findingMessagePrefix,
+// the rule and the metric name (truncated to maxMessageMetricBytes, braces
+// replaced so that the console encoder's JSON fields stay the first '{').
+func findingMessage(rule, metricName string) string {
+	metricName = truncate(metricName, maxMessageMetricBytes)
+	if strings.ContainsAny(metricName, "{}") {
+		metricName = strings.NewReplacer("{", "(", "}", ")").Replace(metricName)
+	}
+	return findingMessagePrefix + " " + rule + " " + metricName
+}
+
+const (
+	findingMessagePrefix  = "semantic metric finding"
+	maxMessageMetricBytes = 128
+)

@@ -69,9 +69,9 @@ var ruleDefs = []ruleDef{
 	{RuleNameMissingNamespace, LevelImprovement, true, "N3: unknown name without a '.' namespace"},
 	{RuleNamePrometheusStyle, LevelViolation, false, "N4: Prometheus-style name that resolves to a known metric"},
 	{RuleNameAlias, LevelViolation, false, "configured alias (not underscore-only) renames the metric"},
-	{RuleNameUnitSuffix, LevelImprovement, false, "N5: unknown name ends in a unit word"},
-	{RuleNameTotalSuffix, LevelImprovement, false, "N6: unknown name ends in total (violation on non-monotonic data)"},
-	{RuleNameDeprecated, LevelViolation, false, "N7: deprecated or renamed metric"},
+	{RuleNameUnitSuffix, LevelImprovement, false, "N5: unknown name ends in a unit word (information on a Prometheus-form name)"},
+	{RuleNameTotalSuffix, LevelImprovement, false, "N6: unknown name ends in total (violation on non-monotonic data; information on a Prometheus-form counter)"},
+	{RuleNameDeprecated, LevelViolation, false, "N7: deprecated or renamed metric, its Prometheus spelling, or a deprecated runtime family; the legacy copy of a /dup migration is dropped in normalize"},
 	{RuleNameMoved, LevelInformation, false, "N8: deprecated as moved to another registry"},
 	{RuleNameSquatsNamespace, LevelImprovement, false, "N9: unknown name inside a semconv namespace close to a registry metric (suggestion only)"},
 	{RuleNameTooLong, LevelViolation, false, "name longer than 255 bytes (the OpenTelemetry API limit): not analysed by any other rule; never fixed"},
@@ -87,7 +87,7 @@ var ruleDefs = []ruleDef{
 	{RuleUnitMissing, LevelImprovement, false, "U9: empty unit where the unit is known"},
 	{RuleUnitTooLong, LevelViolation, false, "unit longer than 255 bytes: not parsed or analysed by any other rule; never fixed"},
 	{RuleInstrumentMismatch, LevelViolation, false, "I1: instrument kind differs from the registry (information for an updowncounter received as gauge)"},
-	{RuleHistogramBoundsVsUnit, LevelImprovement, false, "H1: histogram in s with the SDK default ms bounds or an implausible mean duration (looks like ms); checked per batch, never fixed"},
+	{RuleHistogramBoundsVsUnit, LevelImprovement, false, "H1: histogram in s whose values look like ms, or seconds in the SDK default ms bucket layout; checked per batch, never fixed"},
 	{RuleValueUtilizationRange, LevelInformation, false, "V1: utilization in unit 1 with values above 1.5 (looks like percent); checked per batch, never fixed"},
 }
 

@@ -59,7 +59,9 @@ func dataKind(t pmetric.MetricType, mono bool) kind {
 // squatSuggestion returns the registry metric an unknown name inside a semconv
 // namespace most likely meant. Candidates are active registry metrics with the
 // same first segment, the same instrument class and the same unit dimension.
-// The suggestion is, in order:
+// A candidate must also be close in its distinctive words (closeWords): a
+// shared namespace alone is not a reason (system.filesystem.inodes.usage is
+// not system.filesystem.lock.count). Among those, the suggestion is, in order:
 //   - the only candidate inside the name's own namespace of at least two
 //     segments (http.server.latency -> the only time histogram under
 //     http.server. is http.server.request.duration);
@@ -89,7 +91,7 @@ func squatSuggestion(name, unit string, t pmetric.MetricType, mono bool) (string
 	inNS, nInNS := "", 0
 	best, bestD := "", -1
 	for _, c := range cands {
-		if c.kind != k || c.dim != u.Dim {
+		if c.kind != k || c.dim != u.Dim || !closeWords(name, c.name) {
 			continue
 		}
 		if nsOK && len(c.name) > len(ns) && c.name[len(ns)] == '.' && strings.HasPrefix(c.name, ns) {
@@ -128,4 +130,59 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// wordSynonyms maps words of unknown names to the registry word that means
+// the same measurement.
+var wordSynonyms = map[string]string{"latency": "duration", "elapsed": "duration"}
+
+// closeWords reports whether every word of name (split on '.' and '_') that
+// candidate does not share has a counterpart among candidate's other words: a
+// synonym (latency ~ duration), the same stem (used ~ usage) or a one-letter
+// typo in a word of five letters or more. Extra words in candidate are fine
+// (http.server.latency ~ http.server.request.duration).
+func closeWords(name, candidate string) bool {
+	nw, cw := words(name), words(candidate)
+	for _, w := range nw {
+		if containsWord(cw, w) {
+			continue
+		}
+		ok := false
+		for _, c := range cw {
+			if containsWord(nw, c) {
+				continue // shared, not a counterpart
+			}
+			if wordSynonyms[w] == c || stem(w) == stem(c) || (len(w) >= 5 && editDistance(w, c) <= 1) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func words(name string) []string {
+	return strings.FieldsFunc(name, func(r rune) bool { return r == '.' || r == '_' })
+}
+
+func containsWord(ws []string, w string) bool {
+	for _, x := range ws {
+		if x == w || stem(x) == stem(w) {
+			return true
+		}
+	}
+	return false
+}
+
+// stem strips one common English suffix (used, usage -> us; connections -> connection).
+func stem(w string) string {
+	for _, suf := range []string{"ing", "age", "ed", "es", "s"} {
+		if len(w) > len(suf)+1 && strings.HasSuffix(w, suf) {
+			return w[:len(w)-len(suf)]
+		}
+	}
+	return w
 }

@@ -29,6 +29,18 @@ const (
 // chosen for milliseconds.
 var sdkDefaultBounds = [...]float64{0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000}
 
+// adviceBounds are the semconv explicit-bucket advice for HTTP and RPC
+// durations, in s (registry bucket advice).
+var adviceBounds = func() []float64 {
+	e, _ := registry.Lookup("http.server.request.duration")
+	return e.BucketBoundaries
+}()
+
+// adviceMaxMean is the largest plausible mean, in s, of a histogram that uses
+// the advice bounds (a request-duration layout ending at 10 s): above it the
+// values look like milliseconds (mean 8.4 "s" on an HTTP server).
+const adviceMaxMean = 5.0
+
 // durationMaxMean is the largest plausible mean (sum/count), in seconds, of a
 // *.duration histogram (H1): above it, the values look like milliseconds.
 const durationMaxMean = 100.0
@@ -60,11 +72,11 @@ func (a *analyzer) scanFor(k cacheKey) (scanKind, string, Level, string) {
 	if k.unit == "s" && (k.typ == pmetric.MetricTypeHistogram || k.typ == pmetric.MetricTypeExponentialHistogram) {
 		if isDuration(k.name) {
 			return scanDurationHist, RuleHistogramBoundsVsUnit, LevelImprovement,
-				"unit \"s\" but the data looks like milliseconds (the SDK default ms bucket bounds [0, 5, 10, ..., 10000], or a mean above 100 s): probably ms mislabelled as s; no fix"
+				"unit \"s\" but the data looks like milliseconds (values above 5 in the SDK default ms bucket bounds [0, 5, 10, ..., 10000], a mean above 5 s in the semconv advice bounds [0.005, ..., 10], or a mean above 100 s): probably ms mislabelled as s; no fix"
 		}
 		if k.typ == pmetric.MetricTypeHistogram {
 			return scanSecondsHist, RuleHistogramBoundsVsUnit, LevelImprovement,
-				"unit \"s\" but the bucket bounds are the SDK default ms bounds [0, 5, 10, ..., 10000]: probably ms mislabelled as s; no fix"
+				"unit \"s\" but the data looks like milliseconds (values above 5 in the SDK default ms bucket bounds [0, 5, 10, ..., 10000], or a mean above 5 s in the semconv advice bounds [0.005, ..., 10]): probably ms mislabelled as s; no fix"
 		}
 	}
 	return scanNone, "", 0, ""
@@ -106,18 +118,35 @@ func (a *analyzer) withScan(k cacheKey, v *verdict) *verdict {
 		v = &verdict{}
 	}
 	v.scan, v.value = s, vv
+	if s == scanSecondsHist || s == scanDurationHist {
+		lv := *vv
+		lv.findings = []finding{vv.findings[0]}
+		lv.findings[0].msg = "unit \"s\" and the values look like seconds (every one at most 5), but the bucket bounds are the SDK default ms bounds [0, 5, 10, ..., 10000]: they all land in the first bucket and the distribution is lost. The data is fine, the bucket layout is wrong: configure the semconv advice bounds [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10] (instrument advice or an SDK view); no fix"
+		v.layout = &lv
+	}
 	return v
 }
 
+// scanResult is what a value check found.
+type scanResult uint8
+
+const (
+	scanOK     scanResult = iota
+	scanValue             // the values look wrong (v.value)
+	scanLayout            // the values are plausible, the bucket layout is not (v.layout)
+)
+
 // scanTrips runs the value check s on m's data points. It does not allocate.
-func scanTrips(s scanKind, m pmetric.Metric) bool {
+func scanTrips(s scanKind, m pmetric.Metric) scanResult {
 	switch s {
 	case scanUtilization:
-		return utilizationTrips(m)
+		if utilizationTrips(m) {
+			return scanValue
+		}
 	case scanSecondsHist, scanDurationHist:
 		return secondsHistTrips(m, s == scanDurationHist)
 	}
-	return false
+	return scanOK
 }
 
 func numberAbove(dps pmetric.NumberDataPointSlice, limit float64) bool {
@@ -161,42 +190,68 @@ func utilizationTrips(m pmetric.Metric) bool {
 	return false
 }
 
-// secondsHistTrips reports a histogram in "s" that looks like ms: explicit
-// bounds equal to the SDK default ms bounds or, when mean is set, a mean
-// (sum/count) above durationMaxMean.
-func secondsHistTrips(m pmetric.Metric, mean bool) bool {
+// secondsHistTrips checks a histogram in "s" (H1). Values look like ms when
+// the explicit bounds are the SDK default ms bounds and some value is above
+// 5 (a count past the (0, 5] bucket), when the bounds are the semconv advice
+// and the mean (sum/count) is above adviceMaxMean, or, when mean is set, the
+// mean is above durationMaxMean. The SDK default ms bounds with every value
+// at most 5 are seconds in the wrong layout (scanLayout).
+func secondsHistTrips(m pmetric.Metric, mean bool) scanResult {
+	res := scanOK
 	switch m.Type() {
 	case pmetric.MetricTypeHistogram:
 		dps := m.Histogram().DataPoints()
 		for i := 0; i < dps.Len(); i++ {
 			dp := dps.At(i)
-			if defaultMsBounds(dp.ExplicitBounds()) {
-				return true
+			avg, haveAvg := 0.0, dp.Count() > 0 && dp.HasSum()
+			if haveAvg {
+				avg = dp.Sum() / float64(dp.Count())
 			}
-			if mean && dp.Count() > 0 && dp.HasSum() && dp.Sum()/float64(dp.Count()) > durationMaxMean {
-				return true
+			switch {
+			case sameBounds(dp.ExplicitBounds(), sdkDefaultBounds[:]):
+				if countAbove(dp.BucketCounts(), 2) {
+					return scanValue
+				}
+				if dp.Count() > 0 {
+					res = scanLayout
+				}
+			case haveAvg && avg > adviceMaxMean && sameBounds(dp.ExplicitBounds(), adviceBounds):
+				return scanValue
+			}
+			if mean && haveAvg && avg > durationMaxMean {
+				return scanValue
 			}
 		}
 	case pmetric.MetricTypeExponentialHistogram:
 		if !mean {
-			return false
+			return scanOK
 		}
 		dps := m.ExponentialHistogram().DataPoints()
 		for i := 0; i < dps.Len(); i++ {
 			dp := dps.At(i)
 			if dp.Count() > 0 && dp.HasSum() && dp.Sum()/float64(dp.Count()) > durationMaxMean {
-				return true
+				return scanValue
 			}
+		}
+	}
+	return res
+}
+
+// countAbove reports a non-zero count in bucket from or later.
+func countAbove(counts pcommon.UInt64Slice, from int) bool {
+	for i := from; i < counts.Len(); i++ {
+		if counts.At(i) != 0 {
+			return true
 		}
 	}
 	return false
 }
 
-func defaultMsBounds(b pcommon.Float64Slice) bool {
-	if b.Len() != len(sdkDefaultBounds) {
+func sameBounds(b pcommon.Float64Slice, want []float64) bool {
+	if len(want) == 0 || b.Len() != len(want) {
 		return false
 	}
-	for i, v := range sdkDefaultBounds {
+	for i, v := range want {
 		if b.At(i) != v {
 			return false
 		}

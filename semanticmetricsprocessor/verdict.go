@@ -146,6 +146,11 @@ type plan struct {
 	unit    string
 	setUnit bool
 	conv    *conversion
+	// dropOnCollision: the rename is a semconv deprecation. When the target
+	// already exists in the same scope, the instrumentation emits both
+	// generations of the same measurement (OTEL_SEMCONV_STABILITY_OPT_IN=http/dup):
+	// the legacy copy is dropped, never merged, or every request counts twice.
+	dropOnCollision bool
 }
 
 // verdict is the cached outcome of every rule for a cacheKey under the
@@ -162,6 +167,13 @@ type verdict struct {
 	// value is the finding reported when it trips (never a fix).
 	scan  scanKind
 	value *verdict
+	// layout is the H1 finding when the data is plausible but the bucket
+	// layout is not (seconds recorded into the SDK default ms bounds).
+	layout *verdict
+	// dup is reported, instead of the verdict's own findings, when the plan's
+	// rename target already exists in the scope and the metric is dropped as
+	// the legacy copy of a /dup migration.
+	dup *verdict
 }
 
 // okVerdict is shared by every compliant metric.
@@ -190,7 +202,7 @@ func (v *verdict) bytes() int {
 			n += (p.conv.rat.Num().BitLen() + p.conv.rat.Denom().BitLen()) / 8
 		}
 	}
-	return n + v.value.bytes()
+	return n + v.value.bytes() + v.layout.bytes() + v.dup.bytes()
 }
 
 type target struct {
@@ -199,6 +211,9 @@ type target struct {
 	kind kind
 	// hintUnit is the unit of a deprecated source entry, used when the data has no unit.
 	hintUnit string
+	// nameUnit is the unit that a Prometheus-style name's suffix states
+	// (http_server_duration_milliseconds: ms), the data's unit when it has none.
+	nameUnit string
 }
 
 type builder struct {
@@ -314,9 +329,17 @@ func (a *analyzer) analyze(k cacheKey) *verdict {
 		a.checkAlias(b, al)
 	} else if e, ok := registry.Lookup(k.name); ok {
 		a.checkRegistry(b, e)
+	} else if f, ok := registry.LookupFamily(k.name); ok {
+		b.add(RuleNameDeprecated, LevelViolation, false, "deprecated family %s* (%s): replaced by the %s metrics, no one-to-one successor for this name; no fix", f.Prefix, f.Source, f.Successor)
 	} else if e, ok := a.lookupPrometheus(k.name); ok {
 		a.checkRename(b, RuleNamePrometheusStyle, LevelViolation, target{name: e.Name, unit: e.Unit, kind: kindOfInstrument(e.Instrument)},
 			"Prometheus-style name of %s", e.Name)
+	} else if e, ok := registry.LookupPrometheusDeprecated(k.name); ok && isUnderscoreOnly(k.name) {
+		nameUnit := e.Unit // the translation put it in the name, unless it is an annotation
+		if dimensionless(nameUnit) {
+			nameUnit = ""
+		}
+		a.checkDeprecated(b, e, nameUnit, "Prometheus-style name of "+e.Name+", deprecated")
 	} else {
 		a.lintUnknown(b)
 	}
@@ -369,9 +392,20 @@ func (a *analyzer) checkRegistry(b *builder, e registry.Entry) {
 		b.add(RuleNameMoved, LevelInformation, false, "deprecated as moved to another registry%s; accepted", renamedHint(e.RenamedTo))
 		return
 	}
-	t, chain, ok := registry.Resolve(b.k.name)
+	a.checkDeprecated(b, e, "", "deprecated")
+}
+
+// checkDeprecated reports a deprecated entry e (received under its own name
+// or a Prometheus spelling of it) and plans the rename to its active target.
+// nameUnit is the unit the received name states, if any.
+func (a *analyzer) checkDeprecated(b *builder, e registry.Entry, nameUnit, what string) {
+	t, chain, ok := registry.Resolve(e.Name)
 	if !ok {
-		b.add(RuleNameDeprecated, LevelViolation, false, "deprecated (%s)%s without an active replacement; no fix", orDefault(e.DeprecationReason, "obsoleted"), renamedHint(e.RenamedTo))
+		if e.Successor != "" {
+			b.add(RuleNameDeprecated, LevelViolation, false, "%s: replaced by %s, which measures something else (%s); not renamed", what, e.Successor, e.Source)
+			return
+		}
+		b.add(RuleNameDeprecated, LevelViolation, false, "%s (%s)%s without an active replacement; no fix", what, orDefault(e.DeprecationReason, "obsoleted"), renamedHint(e.RenamedTo))
 		return
 	}
 	// A many-to-one rename merges series unless an attribute tells them apart, so it is
@@ -382,8 +416,9 @@ func (a *analyzer) checkRegistry(b *builder, e registry.Entry) {
 			return
 		}
 	}
-	a.checkRename(b, RuleNameDeprecated, LevelViolation, target{name: t.Name, unit: t.Unit, kind: kindOfInstrument(t.Instrument), hintUnit: e.Unit},
-		"deprecated, renamed to %s (via %s)", t.Name, strings.Join(chain, " -> "))
+	a.checkRename(b, RuleNameDeprecated, LevelViolation, target{name: t.Name, unit: t.Unit, kind: kindOfInstrument(t.Instrument), hintUnit: e.Unit, nameUnit: nameUnit},
+		"%s, renamed to %s (via %s)", what, t.Name, strings.Join(chain, " -> "))
+	b.plan.dropOnCollision = true
 }
 
 func renamedHint(to string) string {
@@ -422,6 +457,14 @@ func (a *analyzer) checkAgainst(b *builder, t target) {
 		return
 	}
 	src := k.unit
+	if src == "" && t.nameUnit != "" {
+		b.add(RuleUnitMissing, LevelImprovement, true, "empty unit, the name says %q", t.nameUnit)
+		src = t.nameUnit
+		b.setUnit(src)
+		if src == t.unit {
+			return
+		}
+	}
 	if src == "" {
 		if renaming && t.hintUnit != "" && t.hintUnit != t.unit {
 			b.add(RuleUnitMissing, LevelImprovement, false, "empty unit: the deprecated metric is in %q and %s in %q; cannot tell which, no fix", t.hintUnit, t.name, t.unit)
@@ -438,6 +481,13 @@ func (a *analyzer) checkAgainst(b *builder, t target) {
 	}
 	if !validUnit(src) {
 		w, ok := ucum.FromWord(src)
+		if ok && nameContradictsUnit(k.name, w) {
+			b.add(RuleUnitInvalidUCUM, LevelViolation, false, "unit %q is not UCUM; it would read %q, but the name counts events (a count is not in %s); no fix (expected %q)", src, w, w, t.unit)
+			if renaming {
+				b.refuse()
+			}
+			return
+		}
 		if !ok {
 			b.add(RuleUnitInvalidUCUM, LevelViolation, false, "unit %q is not UCUM and has no safe replacement (expected %q)", src, t.unit)
 			if renaming {
@@ -491,7 +541,10 @@ func (a *analyzer) lintUnknown(b *builder) {
 	unit := k.unit
 	unitOK := true
 	if unit != "" && !validUnit(unit) {
-		if w, ok := ucum.FromWord(unit); ok {
+		if w, ok := ucum.FromWord(unit); ok && nameContradictsUnit(name, w) {
+			b.add(RuleUnitInvalidUCUM, LevelViolation, false, "unit %q is not UCUM; it would read %q, but the name counts events (a count is not in %s); no fix", unit, w, w)
+			unitOK = false
+		} else if ok {
 			b.add(RuleUnitInvalidUCUM, LevelViolation, true, "unit %q is not UCUM: use %q", unit, w)
 			b.setUnit(w)
 			unit = w
@@ -514,16 +567,28 @@ func (a *analyzer) lintUnknown(b *builder) {
 		if !strings.Contains(name, ".") {
 			b.add(RuleNameMissingNamespace, LevelImprovement, false, "name has no namespace: use a reverse-domain or application prefix, e.g. acme.%s", name)
 		}
+		// A Prometheus-form name (underscores only, no semconv counterpart:
+		// process_cpu_seconds_total, go_memstats_alloc_bytes_total) follows the
+		// Prometheus conventions, which require _total on counters and the unit
+		// in the name: N5 and N6 are information there, not improvements.
+		promForm := isUnderscoreOnly(name)
 		base, hasTotal := totalSuffix(name)
 		if hasTotal {
-			if k.typ == pmetric.MetricTypeGauge || (k.typ == pmetric.MetricTypeSum && !k.mono) {
+			switch {
+			case k.typ == pmetric.MetricTypeGauge || (k.typ == pmetric.MetricTypeSum && !k.mono):
 				b.add(RuleNameTotalSuffix, LevelViolation, false, "total suffix on %s contradicts the data: suggested %s", describeType(k.typ, k.mono), base)
-			} else {
+			case promForm:
+				b.add(RuleNameTotalSuffix, LevelInformation, false, "Prometheus-form name: the Prometheus conventions require _total on a counter (semconv would say %s); accepted", base)
+			default:
 				b.add(RuleNameTotalSuffix, LevelImprovement, false, "do not use total in names: suggested %s", base)
 			}
 		}
 		if word, stripped, wu, ok := unitSuffix(base); ok {
-			b.add(RuleNameUnitSuffix, LevelImprovement, false, "the name ends in the unit word %q: suggested %s with unit %q", word, stripped, wu)
+			if promForm {
+				b.add(RuleNameUnitSuffix, LevelInformation, false, "Prometheus-form name: the Prometheus conventions put the unit in the name (%q; semconv would say %s with unit %q); accepted", word, stripped, wu)
+			} else {
+				b.add(RuleNameUnitSuffix, LevelImprovement, false, "the name ends in the unit word %q: suggested %s with unit %q", word, stripped, wu)
+			}
 			switch {
 			case k.unit == "":
 				b.add(RuleUnitMissing, LevelImprovement, true, "empty unit, the name says %q: set the unit", wu)
@@ -672,6 +737,9 @@ func (a *analyzer) finish(b *builder) *verdict {
 	if planOK {
 		p := b.plan
 		v.plan = &p
+		if p.dropOnCollision && p.rename != "" {
+			v.dup = a.dupVerdict(b.k.name, p.rename)
+		}
 	}
 	v.annotation = strings.Join(ann, ",")
 	v.annotationUnfixed = strings.Join(annUnfixed, ",")
@@ -685,4 +753,41 @@ func appendUnique(s []string, v string) []string {
 		}
 	}
 	return append(s, v)
+}
+
+// dupVerdict is the finding reported when the legacy copy of a /dup migration
+// is dropped because its rename target is already in the scope.
+func (a *analyzer) dupVerdict(name, target string) *verdict {
+	opt := metric.WithAttributeSet(attribute.NewSet(attribute.String("rule", RuleNameDeprecated), attribute.String("action", string(ActionDrop))))
+	return &verdict{
+		findings: []finding{{
+			rule: RuleNameDeprecated, level: LevelViolation, action: ActionDrop, optFixed: opt, optUnfixed: opt,
+			msg: fmt.Sprintf("deprecated, and %s is also in the same scope (semconv migration, OTEL_SEMCONV_STABILITY_OPT_IN=*/dup): the legacy copy %s is dropped, not merged (it would count the same measurements twice)", target, name),
+		}},
+		drop: true,
+	}
+}
+
+// countWords end names that count events or objects: a unit word that
+// names a dimension (bytes, seconds) contradicts them (runtime.cpython.gc_count
+// in "bytes" is a count of collections, not a size).
+var countWords = map[string]bool{
+	"count": true, "counts": true, "collections": true, "calls": true, "errors": true,
+	"events": true, "requests": true, "objects": true, "operations": true,
+}
+
+// nameContradictsUnit reports whether name counts events while ucumUnit has
+// a dimension, so relabelling a unit word to ucumUnit would cement a wrong
+// unit. A _total name (of events) counts too, unless its last word is a unit
+// word (network_bytes_total is in bytes).
+func nameContradictsUnit(name, ucumUnit string) bool {
+	if dimensionless(ucumUnit) {
+		return false
+	}
+	base, hasTotal := totalSuffix(name)
+	if hasUnitWord(base) {
+		return false
+	}
+	last := base[strings.LastIndexAny(base, "._")+1:]
+	return countWords[strings.ToLower(last)] || hasTotal
 }

@@ -6,14 +6,16 @@ import (
 )
 
 var (
-	entries          []Entry
-	byName           map[string]Entry
-	byPrometheusName map[string]Entry
+	entries                    []Entry
+	byName                     map[string]Entry
+	byPrometheusName           map[string]Entry
+	byPrometheusDeprecatedName map[string]Entry
 )
 
 func init() {
 	entries, byName = build()
 	byPrometheusName = buildPrometheusIndex(entries)
+	byPrometheusDeprecatedName = buildDeprecatedPrometheusIndex(entries, byPrometheusName)
 }
 
 // build merges the generated table, the curated supplement, the bucket advice
@@ -41,9 +43,9 @@ func build() ([]Entry, map[string]Entry) {
 		e.BucketBoundaries = bounds
 		m[name] = e
 	}
-	for _, c := range canonical {
+	for _, c := range append(append([]Entry(nil), canonical...), canonicalSpellings...) {
 		c.Canonical = true
-		c.Source = canonicalSource
+		c.Source = orSource(c.Source, canonicalSource)
 		if base, ok := m[c.Name]; ok {
 			// A canonical name that is also a convention keeps the
 			// convention's metadata and is marked canonical (none at v1.44.0).
@@ -58,4 +60,11 @@ func build() ([]Entry, map[string]Entry) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, m
+}
+
+func orSource(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
 }

@@ -36,3 +36,17 @@ var canonical = []Entry{
 }
 
 const canonicalSource = "obtrace-ingest.md"
+
+// canonicalSpellings are the other spellings under which Obtrace's own SDKs
+// send canonical metrics. The gateway delivers what the SDKs send unchanged,
+// so these are canonical too: never renamed (not even to the dotted form) and
+// never linted. Unit and instrument are left open like the rows above.
+var canonicalSpellings = []Entry{
+	{Name: "web_vital_lcp_ms", Brief: "Web vital LCP.", Source: jsSDKSource},
+	{Name: "web_vital_fcp_ms", Brief: "Web vital FCP.", Source: jsSDKSource},
+	{Name: "web_vital_inp_ms", Brief: "Web vital INP.", Source: jsSDKSource},
+	{Name: "web_vital_cls", Brief: "Web vital CLS.", Source: jsSDKSource},
+	{Name: "web_vital_ttfb_ms", Brief: "Web vital TTFB.", Source: jsSDKSource},
+}
+
+const jsSDKSource = "Obtrace JS SDK web vitals (installWebVitals: gauges web_vital_{fcp,lcp,inp,ttfb}_ms in ms, web_vital_cls in 1)"

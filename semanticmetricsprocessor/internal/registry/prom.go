@@ -127,10 +127,12 @@ func promKeys(e Entry) (exact string, variants []string) {
 	return exact, variants
 }
 
-// buildPrometheusIndex indexes every non-deprecated entry. An exact
+// buildPrometheusIndex indexes every active, non-canonical entry. An exact
 // translation wins over a variant; two entries claiming the same key at the
 // same level make it ambiguous, and ambiguous keys are left out (a wrong
-// guess would rename data to the wrong metric).
+// guess would rename data to the wrong metric). Canonical names are not
+// indexed: Obtrace's SDKs send their own spellings (web_vital_cls), which are
+// canonical entries of their own and must never be renamed to another one.
 func buildPrometheusIndex(all []Entry) map[string]Entry {
 	type claim struct {
 		e         Entry
@@ -148,7 +150,7 @@ func buildPrometheusIndex(all []Entry) map[string]Entry {
 		}
 	}
 	for _, e := range all {
-		if e.Deprecated {
+		if e.Deprecated || e.Canonical {
 			continue
 		}
 		exact, variants := promKeys(e)
@@ -166,13 +168,41 @@ func buildPrometheusIndex(all []Entry) map[string]Entry {
 	return idx
 }
 
+// buildDeprecatedPrometheusIndex indexes the exact Prometheus translation of
+// every deprecated entry whose legacy unit and instrument are known
+// (http.server.duration, ms, histogram -> http_server_duration_milliseconds):
+// old instrumentation behind a Prometheus exporter. Only exact translations,
+// and only keys no active entry claims (LookupPrometheus wins); a key two
+// deprecated entries claim is left out.
+func buildDeprecatedPrometheusIndex(all []Entry, active map[string]Entry) map[string]Entry {
+	idx := map[string]Entry{}
+	ambiguous := map[string]bool{}
+	for _, e := range all {
+		if !e.Deprecated || e.Unit == "" || e.Instrument == InstrumentUnknown {
+			continue
+		}
+		key := PrometheusName(e.Name, e.Unit, e.Instrument)
+		if _, taken := active[key]; taken || key == e.Name {
+			continue
+		}
+		if other, ok := idx[key]; ok && other.Name != e.Name {
+			ambiguous[key] = true
+		}
+		idx[key] = e
+	}
+	for k := range ambiguous {
+		delete(idx, k)
+	}
+	return idx
+}
+
 // prometheusAmbiguous lists the keys left out of the index because two
 // entries claim them at the same level (for tests and diagnostics).
 func prometheusAmbiguous() []string {
 	var out []string
 	seen := map[string]string{}
 	for _, e := range entries {
-		if e.Deprecated {
+		if e.Deprecated || e.Canonical {
 			continue
 		}
 		exact, _ := promKeys(e)

@@ -63,6 +63,11 @@ type Entry struct {
 	// messaging.receive.duration -> messaging.client.operation.duration): a
 	// bare rename merges their series unless a distinguishing attribute is added.
 	ManyToOne bool
+	// Successor names the metric (or, on a Family, the namespace) that
+	// replaced a deprecated entry without being the same measurement
+	// (process.runtime.go.mem.heap_alloc -> go.memory.used): suggested, never
+	// renamed to. Set only where RenamedTo is empty.
+	Successor string
 	// BucketBoundaries is the explicit-bucket advice, nil when there is none.
 	BucketBoundaries []float64
 	// Source cites where the row comes from, e.g. "model/http/metrics.yaml",
@@ -138,6 +143,26 @@ func contains(s []string, v string) bool {
 		}
 	}
 	return false
+}
+
+// LookupPrometheusDeprecated resolves the exact Prometheus translation of a
+// deprecated entry whose legacy unit and instrument are known
+// (http_server_duration_milliseconds -> http.server.duration). Names that
+// LookupPrometheus finds are never found here.
+func LookupPrometheusDeprecated(promName string) (Entry, bool) {
+	e, ok := byPrometheusDeprecatedName[promName]
+	return e, ok
+}
+
+// LookupFamily returns the deprecated family whose prefix name starts with
+// (process.runtime.go.* -> go.*), for names that no row lists one by one.
+func LookupFamily(name string) (Family, bool) {
+	for _, f := range families {
+		if len(name) > len(f.Prefix) && name[:len(f.Prefix)] == f.Prefix {
+			return f, true
+		}
+	}
+	return Family{}, false
 }
 
 // LookupPrometheus resolves a Prometheus-style name (as produced by the

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/obtraceai/otelcol-obtrace/semanticmetricsprocessor/internal/registry/internal/gen"
@@ -65,9 +66,23 @@ func TestTableCounts(t *testing.T) {
 	if len(generatedModel) != 541 || active != 444 || dep != 97 || len(generatedLegacy) != 28 {
 		t.Errorf("table: %d (%d active, %d deprecated), %d legacy", len(generatedModel), active, dep, len(generatedLegacy))
 	}
-	// Supplement rows for names not in the model: none (http.*.duration are
-	// schema legacy names), so the total is model + legacy + canonical.
-	if want := 541 + 28 + len(canonical); len(Entries()) != want {
+	// Supplement rows for names not in the model: the library renames that
+	// no schema file lists (http.*.duration are schema legacy names), so the
+	// total is model + legacy + those + canonical names and spellings.
+	generated := map[string]bool{}
+	for _, e := range append(append([]Entry(nil), generatedModel...), generatedLegacy...) {
+		generated[e.Name] = true
+	}
+	added := 0
+	for _, c := range supplement {
+		if !generated[c.Name] {
+			added++
+		}
+	}
+	if added != 13 {
+		t.Errorf("supplement rows for names outside the generated table: %d, want 13", added)
+	}
+	if want := 541 + 28 + added + len(canonical) + len(canonicalSpellings); len(Entries()) != want {
 		t.Errorf("Entries() = %d, want %d", len(Entries()), want)
 	}
 	if len(canonical) != 22 {
@@ -110,7 +125,6 @@ func TestExamples(t *testing.T) {
 		"system_cpu_utilization_ratio":         "system.cpu.utilization",
 		"system_memory_usage_bytes":            "system.memory.usage",
 		"system_network_io_bytes_total":        "system.network.io",
-		"http_requests_total":                  "http_requests_total",
 		"hw_fan_speed_ratio":                   "hw.fan.speed_ratio",
 		"hw_fan_speed_rpm":                     "hw.fan.speed",
 	} {
@@ -120,6 +134,38 @@ func TestExamples(t *testing.T) {
 	}
 	if _, ok := LookupPrometheus("http_server_duration_milliseconds"); ok {
 		t.Error("deprecated names must not be in the Prometheus index")
+	}
+	// Old instrumentation behind a Prometheus exporter: the deprecated index.
+	for prom, want := range map[string]string{
+		"http_server_duration_milliseconds":    "http.server.duration",     // otelhttp <= v0.48, Python 0.4xb0
+		"http_server_request_size_bytes_total": "http.server.request.size", // otelhttp v0.49-v0.5x
+		"http_client_request_size_bytes_total": "http.client.request.size", // otelhttp Transport v0.49-v0.5x
+		"runtime_uptime_milliseconds_total":    "runtime.uptime",           // contrib runtime < v0.52
+	} {
+		if e, ok := LookupPrometheusDeprecated(prom); !ok || e.Name != want {
+			t.Errorf("LookupPrometheusDeprecated(%q) = %q, %v; want %q", prom, e.Name, ok, want)
+		}
+	}
+	if _, ok := LookupPrometheusDeprecated("http_server_request_duration_seconds"); ok {
+		t.Error("an active translation must not be in the deprecated index")
+	}
+	// Canonical names are not in the reverse index: the Obtrace SDKs' own
+	// spellings are canonical entries, never renamed to another one.
+	for _, n := range []string{"http_requests_total", "web_vital_cls", "web_vital_lcp"} {
+		if e, ok := LookupPrometheus(n); ok {
+			t.Errorf("LookupPrometheus(%q) = %q; canonical names are not indexed", n, e.Name)
+		}
+	}
+	for _, n := range []string{"web_vital_cls", "web_vital_lcp_ms", "web_vital_fcp_ms", "web_vital_inp_ms", "web_vital_ttfb_ms"} {
+		if e, ok := Lookup(n); !ok || !e.Canonical {
+			t.Errorf("Lookup(%q) = %+v, %v; want canonical (Obtrace JS SDK spelling)", n, e, ok)
+		}
+	}
+	if f, ok := LookupFamily("process.runtime.go.mem.heap_alloc"); !ok || f.Successor != "go.*" {
+		t.Errorf("LookupFamily(process.runtime.go.mem.heap_alloc) = %+v, %v", f, ok)
+	}
+	if _, ok := LookupFamily("process.runtime.cpython.memory"); ok {
+		t.Error("process.runtime.cpython.* is still emitted by current Python system-metrics: not a family")
 	}
 }
 
@@ -275,7 +321,7 @@ func TestPrometheusIndex(t *testing.T) {
 		t.Errorf("ambiguous exact Prometheus names: %v", amb)
 	}
 	for _, e := range Entries() {
-		if e.Deprecated {
+		if e.Deprecated || e.Canonical {
 			continue
 		}
 		p := PrometheusName(e.Name, e.Unit, e.Instrument)
@@ -311,5 +357,46 @@ func TestLookupsDoNotAllocate(t *testing.T) {
 	})
 	if n != 0 {
 		t.Errorf("lookups allocate: %v", n)
+	}
+}
+
+// TestLibraryRenames: renames and successors that instrumentation libraries
+// made but the schema files do not list; each row names the library and the
+// version it comes from, and its supplement row cites it.
+func TestLibraryRenames(t *testing.T) {
+	for _, tt := range []struct {
+		name, library     string
+		target, successor string // Resolve target, or the successor of a successor-only row
+		unit              string // legacy unit
+	}{
+		{"http.client.request.size", "otelhttp Transport v0.49-v0.5x", "http.client.request.body.size", "", "By"},
+		{"http.client.response.size", "otelhttp Transport v0.49-v0.5x", "http.client.response.body.size", "", "By"},
+		{"http.server.request.size", "otelhttp v0.49-v0.5x", "http.server.request.body.size", "", "By"},
+		{"http.server.request_content_length", "otelhttp <= v0.48", "http.server.request.body.size", "", "By"},
+		{"http.server.response_content_length", "otelhttp <= v0.48", "http.server.response.body.size", "", "By"},
+		{"process.runtime.jvm.gc.duration", "Java agent 1.x", "jvm.gc.duration", "", "ms"},
+		{"process.runtime.go.goroutines", "contrib runtime < v0.52.0", "go.goroutine.count", "", "{goroutine}"},
+		{"runtime.go.goroutines", "contrib runtime v0.2x", "go.goroutine.count", "", "{goroutine}"},
+		{"runtime.uptime", "contrib runtime < v0.52.0", "process.uptime", "", "ms"},
+		{"process.runtime.dotnet.gc.collections.count", "OpenTelemetry.Instrumentation.Runtime 1.x", "dotnet.gc.collections", "", "{collections}"},
+		{"process.runtime.dotnet.exceptions.count", "OpenTelemetry.Instrumentation.Runtime 1.x", "dotnet.exceptions", "", "{exceptions}"},
+		{"process.runtime.dotnet.thread_pool.threads.count", "OpenTelemetry.Instrumentation.Runtime 1.x", "dotnet.thread_pool.thread.count", "", "{threads}"},
+		{"process.runtime.dotnet.thread_pool.queue.length", "OpenTelemetry.Instrumentation.Runtime 1.x", "dotnet.thread_pool.queue.length", "", "{items}"},
+		{"process.runtime.dotnet.timer.count", "OpenTelemetry.Instrumentation.Runtime 1.x", "dotnet.timer.count", "", "{timers}"},
+		{"system.thread_count", "opentelemetry-instrumentation-system-metrics (Python contrib)", "", "process.thread.count", "{thread}"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e, ok := Lookup(tt.name)
+			if !ok || !e.Deprecated || e.Unit != tt.unit || !strings.Contains(e.Source, "curated: ") {
+				t.Fatalf("%s (%s): %+v, %v", tt.name, tt.library, e, ok)
+			}
+			tgt, ok := Target(tt.name)
+			if tt.target != "" && (!ok || tgt.Name != tt.target) {
+				t.Errorf("%s (%s) -> %q, %v; want %q", tt.name, tt.library, tgt.Name, ok, tt.target)
+			}
+			if tt.successor != "" && (ok || e.Successor != tt.successor) {
+				t.Errorf("%s (%s): successor %q (resolves %v); want %q, not renamed", tt.name, tt.library, e.Successor, ok, tt.successor)
+			}
+		})
 	}
 }

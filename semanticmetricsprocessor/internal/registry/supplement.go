@@ -38,6 +38,47 @@ var supplement = []Entry{
 	{Name: "messaging.process.messages", ManyToOne: true, Source: "curated: semantic-rules.md (many-to-one rename)"},
 	{Name: "messaging.receive.messages", ManyToOne: true, Source: "curated: semantic-rules.md (many-to-one rename)"},
 
+	// Renames that the instrumentation libraries made but the schema files do
+	// not list (or list without the legacy unit and instrument). A row is a
+	// rename (RenamedTo) where the successor measures the same thing; the
+	// processor still applies it only when the received instrument matches the
+	// target's and the unit converts exactly, so otelhttp's counters below are
+	// findings that name the successor, while a histogram of the same name is
+	// renamed. Successor-only rows measure something else: suggested, never
+	// renamed.
+	{Name: "http.server.request.size", Unit: "By", Instrument: Counter,
+		Source: "curated: otelhttp (go.opentelemetry.io/contrib) v0.49-v0.5x emitted an Int64Counter in By before http.server.request.body.size (histogram)"},
+	{Name: "http.server.response.size", Unit: "By", Instrument: Counter,
+		Source: "curated: otelhttp (go.opentelemetry.io/contrib) v0.49-v0.5x emitted an Int64Counter in By before http.server.response.body.size (histogram)"},
+	{Name: "http.client.request.size", Unit: "By", Instrument: Counter, Deprecated: true, DeprecationReason: "renamed",
+		RenamedTo: "http.client.request.body.size", Source: "curated: otelhttp Transport (go.opentelemetry.io/contrib) v0.49-v0.5x; semconv 1.21 http.client.request.size (histogram, By); not renamed by schemas/1.22.0"},
+	{Name: "http.client.response.size", Unit: "By", Instrument: Counter, Deprecated: true, DeprecationReason: "renamed",
+		RenamedTo: "http.client.response.body.size", Source: "curated: otelhttp Transport (go.opentelemetry.io/contrib) v0.49-v0.5x; semconv 1.21 http.client.response.size (histogram, By); not renamed by schemas/1.22.0"},
+	{Name: "http.server.request_content_length", Unit: "By", Instrument: Counter, Deprecated: true, DeprecationReason: "renamed",
+		RenamedTo: "http.server.request.size", Source: "curated: otelhttp (go.opentelemetry.io/contrib) <= v0.48 Int64Counter, renamed to http.server.request.size in v0.49"},
+	{Name: "http.server.response_content_length", Unit: "By", Instrument: Counter, Deprecated: true, DeprecationReason: "renamed",
+		RenamedTo: "http.server.response.size", Source: "curated: otelhttp (go.opentelemetry.io/contrib) <= v0.48 Int64Counter, renamed to http.server.response.size in v0.49"},
+	{Name: "process.runtime.jvm.gc.duration", Unit: "ms", Instrument: Histogram,
+		Source: "curated: OpenTelemetry Java agent 1.x (runtime-telemetry-java8) recorded it in ms; 2.0 emits jvm.gc.duration in s"},
+	{Name: "process.runtime.go.goroutines", Unit: "{goroutine}", Instrument: UpDownCounter, Deprecated: true, DeprecationReason: "renamed",
+		RenamedTo: "go.goroutine.count", Source: "curated: go.opentelemetry.io/contrib/instrumentation/runtime v0.52.0 CHANGELOG (go.* semconv metrics; deprecated ones behind OTEL_GO_X_DEPRECATED_RUNTIME_METRICS)"},
+	{Name: "runtime.go.goroutines", Unit: "{goroutine}", Instrument: UpDownCounter, Deprecated: true, DeprecationReason: "renamed",
+		RenamedTo: "process.runtime.go.goroutines", Source: "curated: go.opentelemetry.io/contrib/instrumentation/runtime v0.2x runtime.go.*, renamed process.runtime.go.* in v0.3x"},
+	{Name: "runtime.uptime", Unit: "ms", Instrument: Counter, Deprecated: true, DeprecationReason: "renamed",
+		RenamedTo: "process.uptime", Source: "curated: go.opentelemetry.io/contrib/instrumentation/runtime (runtime.uptime, ms counter) v0.52.0 deprecation; semconv process.uptime is a gauge in s"},
+	{Name: "process.runtime.dotnet.gc.collections.count", Unit: "{collections}", Instrument: Counter, Deprecated: true, DeprecationReason: "renamed",
+		RenamedTo: "dotnet.gc.collections", Source: dotnetRuntimeSource},
+	{Name: "process.runtime.dotnet.exceptions.count", Unit: "{exceptions}", Instrument: Counter, Deprecated: true, DeprecationReason: "renamed",
+		RenamedTo: "dotnet.exceptions", Source: dotnetRuntimeSource},
+	{Name: "process.runtime.dotnet.thread_pool.threads.count", Unit: "{threads}", Instrument: UpDownCounter, Deprecated: true, DeprecationReason: "renamed",
+		RenamedTo: "dotnet.thread_pool.thread.count", Source: dotnetRuntimeSource},
+	{Name: "process.runtime.dotnet.thread_pool.queue.length", Unit: "{items}", Instrument: UpDownCounter, Deprecated: true, DeprecationReason: "renamed",
+		RenamedTo: "dotnet.thread_pool.queue.length", Source: dotnetRuntimeSource},
+	{Name: "process.runtime.dotnet.timer.count", Unit: "{timers}", Instrument: UpDownCounter, Deprecated: true, DeprecationReason: "renamed",
+		RenamedTo: "dotnet.timer.count", Source: dotnetRuntimeSource},
+	{Name: "system.thread_count", Unit: "{thread}", Instrument: UpDownCounter, Deprecated: true, DeprecationReason: "replaced",
+		Successor: "process.thread.count", Source: "curated: opentelemetry-instrumentation-system-metrics (Python contrib) counts threading.active_count(), the interpreter's threads, not the OS threads of process.thread.count"},
+
 	// Wrong metadata in the model (copy-paste of system.network.packets:
 	// counter, {packet}, "The number of packets transferred."). The legacy
 	// metrics were memory sizes; the rename targets are updowncounter/By.
@@ -106,3 +147,28 @@ func merge(base, c Entry) Entry {
 	}
 	return base
 }
+
+// Family is a deprecated namespace that an instrumentation library replaced
+// by a documented successor namespace, for the names no row lists one by one.
+// Its members are findings that name the successor; they are never renamed
+// (most successors measure something slightly different: heap_alloc is not
+// go.memory.used).
+type Family struct {
+	Prefix    string // with the trailing '.'
+	Successor string // e.g. "go.*"
+	Source    string
+}
+
+var families = []Family{
+	{Prefix: "process.runtime.go.", Successor: "go.*",
+		Source: "go.opentelemetry.io/contrib/instrumentation/runtime v0.52.0 CHANGELOG: process.runtime.go.* deprecated for the go.* semantic conventions"},
+	{Prefix: "runtime.go.", Successor: "go.*",
+		Source: "go.opentelemetry.io/contrib/instrumentation/runtime: runtime.go.* (v0.2x) became process.runtime.go.* (v0.3x), then go.* (v0.52.0)"},
+	{Prefix: "process.runtime.jvm.", Successor: "jvm.*",
+		Source: "OpenTelemetry Java agent 2.0.0 release notes: runtime metrics follow the stable jvm.* conventions"},
+	{Prefix: "process.runtime.dotnet.", Successor: "dotnet.*",
+		Source: "OpenTelemetry.Instrumentation.Runtime README: on .NET 9+ the runtime's System.Runtime meter emits dotnet.*"},
+}
+
+// dotnetRuntimeSource cites the .NET runtime-metrics migration.
+const dotnetRuntimeSource = "curated: OpenTelemetry.Instrumentation.Runtime README (.NET 9+: use the built-in System.Runtime meter, dotnet.*)"
