@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/collector/component"
+
 	"github.com/obtraceai/otelcol-obtrace/semanticmetricsprocessor/internal/registry"
 )
 
@@ -87,7 +89,11 @@ type Config struct {
 	AnnotateAttributes bool `mapstructure:"annotate_attributes"`
 	// CacheSize bounds the number of cached verdicts (name, unit, type, monotonic).
 	CacheSize int `mapstructure:"cache_size"`
-	_         struct{}
+	// Findings names a semanticfindings extension (e.g. semanticfindings) that
+	// serves every finding as a web page and JSON. Unset: findings are only
+	// logged, summarised and counted.
+	Findings *component.ID `mapstructure:"findings"`
+	_        struct{}
 }
 
 // Validate checks the configuration.

@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/collector/processor/processorhelper"
 	"go.uber.org/zap"
 
+	"github.com/obtraceai/otelcol-obtrace/semanticfindingsextension"
 	"github.com/obtraceai/otelcol-obtrace/semanticmetricsprocessor/internal/metadata"
 )
 
@@ -58,7 +59,18 @@ func newSemanticProcessor(set processor.Settings, cfg *Config) (*semanticProcess
 	}, nil
 }
 
-func (p *semanticProcessor) start(context.Context, component.Host) error {
+func (p *semanticProcessor) start(_ context.Context, host component.Host) error {
+	if id := p.cfg.Findings; id != nil {
+		ext, ok := host.GetExtensions()[*id]
+		if !ok {
+			return fmt.Errorf("`findings`: extension %q is not in service::extensions; add it there (and configure it under extensions)", id)
+		}
+		sp, ok := ext.(semanticfindingsextension.StoreProvider)
+		if !ok {
+			return fmt.Errorf("`findings`: extension %q is not a semanticfindings extension; name one, e.g. semanticfindings", id)
+		}
+		p.rep.store = sp.FindingsStore()
+	}
 	if p.cfg.ReportInterval <= 0 {
 		return nil
 	}

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/obtraceai/otelcol-obtrace/semanticfindingsextension"
 )
 
 const (
@@ -42,6 +44,10 @@ type reportEntry struct {
 	metric string
 	count  int64 // occurrences since the last summary
 	logged bool
+	// rows are the findings page's rows of the verdict's findings (one per
+	// finding, in order), recorded on first sight; later sightings are
+	// counted on them without a lookup or an allocation.
+	rows []*semanticfindingsextension.Entry
 }
 
 // reporter logs the findings of each distinct (service.name, metric) once —
@@ -58,6 +64,8 @@ type reporter struct {
 	windowStart time.Time
 	windowCount int
 	suppressed  int64
+	// store is the semanticfindings extension's (config `findings`); nil: none.
+	store *semanticfindingsextension.Store
 }
 
 func newReporter(logger *zap.Logger) *reporter {
@@ -90,6 +98,9 @@ func (r *reporter) report(service, metricName, unit string, v *verdict, fixed bo
 		r.keyBytes += size
 	}
 	e.count++
+	if r.store != nil {
+		r.publish(e, service, metricName, unit, v, fixed)
+	}
 	if e.logged {
 		return
 	}
@@ -114,6 +125,45 @@ func (r *reporter) report(service, metricName, unit string, v *verdict, fixed bo
 			zap.String("detail", truncate(f.msg, maxLogDetailBytes)),
 		)
 	}
+}
+
+// publish records v's findings into the findings page's store on e's first
+// sight, and counts later sightings on the rows it returned (recording a
+// finding again when the store has evicted its row).
+func (r *reporter) publish(e *reportEntry, service, metricName, unit string, v *verdict, fixed bool) {
+	now := r.now()
+	if e.rows == nil {
+		e.rows = make([]*semanticfindingsextension.Entry, len(v.findings))
+	}
+	for i := range v.findings {
+		if row := e.rows[i]; row != nil && row.Seen(now) {
+			continue
+		}
+		f := &v.findings[i]
+		e.rows[i] = r.store.Record(semanticfindingsextension.Finding{
+			Service: service, Metric: metricName, Unit: unit, Rule: f.rule, Level: f.level.String(),
+			Action: string(takenAction(f, v, fixed)), Normalize: normalizeText(f, v), Detail: f.msg,
+		}, now)
+	}
+}
+
+// normalizeText says what the normalize action does about f (the verdict's
+// plan, when it fixes f); empty when it has no fix for it.
+func normalizeText(f *finding, v *verdict) string {
+	if !f.fix || v.plan == nil {
+		return ""
+	}
+	var parts []string
+	if v.plan.rename != "" {
+		parts = append(parts, "rename to "+v.plan.rename)
+	}
+	if v.plan.setUnit {
+		parts = append(parts, "unit "+strconv.Quote(v.plan.unit))
+	}
+	if v.plan.conv != nil {
+		parts = append(parts, "values converted to the new unit")
+	}
+	return strings.Join(parts, "; ")
 }
 
 // foldLocked moves the counts of every key into totals and forgets the keys.
