@@ -27,6 +27,7 @@ import (
 	bearertokenauthextension "github.com/open-telemetry/opentelemetry-collector-contrib/extension/bearertokenauthextension"
 	oidcauthextension "github.com/open-telemetry/opentelemetry-collector-contrib/extension/oidcauthextension"
 	otlpguardextension "github.com/obtraceai/otelcol-obtrace/otlpguardextension"
+	semanticfindingsextension "github.com/obtraceai/otelcol-obtrace/semanticfindingsextension"
 	batchprocessor "go.opentelemetry.io/collector/processor/batchprocessor"
 	memorylimiterprocessor "go.opentelemetry.io/collector/processor/memorylimiterprocessor"
 	attributesprocessor "github.com/open-telemetry/opentelemetry-collector-contrib/processor/attributesprocessor"
@@ -85,6 +86,7 @@ func components() (otelcol.Factories, error) {
 		bearertokenauthextension.NewFactory(),
 		oidcauthextension.NewFactory(),
 		otlpguardextension.NewFactory(),
+		semanticfindingsextension.NewFactory(),
 	)
 	if err != nil {
 		return otelcol.Factories{}, err
@@ -97,6 +99,7 @@ func components() (otelcol.Factories, error) {
 		bearertokenauthextension.NewFactory().Type(): "github.com/open-telemetry/opentelemetry-collector-contrib/extension/bearertokenauthextension v0.160.0",
 		oidcauthextension.NewFactory().Type(): "github.com/open-telemetry/opentelemetry-collector-contrib/extension/oidcauthextension v0.160.0",
 		otlpguardextension.NewFactory().Type(): "github.com/obtraceai/otelcol-obtrace v0.0.0",
+		semanticfindingsextension.NewFactory().Type(): "github.com/obtraceai/otelcol-obtrace v0.0.0",
 	})
 
 	factories.Receivers, err = otelcol.MakeFactoryMap[receiver.Factory](
