@@ -35,6 +35,7 @@ var (
 	pageTmpl   = template.Must(template.New("page").Funcs(template.FuncMap{
 		"columns":   func() []column { return columns },
 		"levelRank": levelRank,
+		"jsonURL":   func(q query) string { return jsonPath + "?" + q.encode() },
 	}).Parse(pageSource))
 )
 
@@ -59,7 +60,7 @@ type column struct{ Key, Title, Dir string }
 var columns = []column{
 	{"service", "service.name", "ascending"}, {"metric", "metric", "ascending"}, {"unit", "unit", "ascending"},
 	{"rule", "rule", "ascending"}, {"level", "level", "ascending"}, {"detail", "what is wrong; suggested fix", "ascending"},
-	{"action", "action taken", "ascending"}, {"normalize", "what normalize does", "ascending"},
+	{"action", "action taken", "ascending"}, {"normalize", "what normalize does (or would)", "ascending"},
 	{"count", "count", "descending"}, {"first_seen", "first seen (UTC)", "ascending"}, {"last_seen", "last seen (UTC)", "descending"},
 }
 
@@ -94,6 +95,17 @@ func parseQuery(raw string) (query, bool) {
 		q.Sort = "level"
 	}
 	return q, true
+}
+
+// encode is q as a query string (for the JSON link of the page).
+func (q query) encode() string {
+	v := url.Values{}
+	for k, s := range map[string]string{"service": q.Service, "level": q.Level, "sort": q.Sort} {
+		if s != "" {
+			v.Set(k, s)
+		}
+	}
+	return v.Encode()
 }
 
 func (q query) keep(r *Row) bool {

@@ -69,6 +69,7 @@ func TestPageRendersTableServerSide(t *testing.T) {
 	assert.Equal(t, [][3]string{{"improvement", "checkout", "system_cpu_percent"}}, tableRows(body))
 	assert.Contains(t, body, "<option selected>checkout</option>")
 	assert.Contains(t, body, "<option selected>improvement</option>")
+	assert.Contains(t, body, `href="/findings.json?level=improvement&amp;service=checkout&amp;sort=level"`)
 
 	_, body = get(t, h, "/findings?sort=count")
 	assert.Equal(t, "system_cpu_percent", tableRows(body)[0][2], "most sightings first")

@@ -30,8 +30,9 @@ type Finding struct {
 const (
 	maxFieldBytes  = 256
 	maxDetailBytes = 512
-	// rowOverhead estimates a row's heap beyond its strings (map slot, Entry).
-	rowOverhead = 256
+	// rowOverhead estimates a row's heap beyond its strings (map slot and
+	// key, Entry; TestStoreBytesEstimate checks it against the heap).
+	rowOverhead = 384
 )
 
 type rowKey struct{ service, metric, unit, rule string }

@@ -2,6 +2,7 @@ package semanticfindingsextension
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -64,6 +65,7 @@ func TestStoreBounded(t *testing.T) {
 	assert.Positive(t, evicted)
 	s.mu.Lock()
 	assert.LessOrEqual(t, s.bytes, budget)
+	t.Logf("300 rows of 20 KB strings each field: %d kept, %d evicted, %d estimated bytes of a %d budget", len(rows), evicted, s.bytes, budget)
 	s.mu.Unlock()
 	for _, r := range rows {
 		for _, field := range []string{r.Service, r.Metric, r.Unit} {
@@ -74,4 +76,30 @@ func TestStoreBounded(t *testing.T) {
 		assert.LessOrEqual(t, len(r.Detail), maxDetailBytes)
 		assert.LessOrEqual(t, len(r.Normalize), maxDetailBytes)
 	}
+}
+
+// The byte budget holds on the heap: rows at the field bounds cost no more
+// than their estimate (rowOverhead covers the map slot and the Entry).
+func TestStoreBytesEstimate(t *testing.T) {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	s := NewStore(defaultMaxEntries, defaultMaxBytes)
+	field := strings.Repeat("x", maxFieldBytes)
+	detail := strings.Repeat("d", maxDetailBytes)
+	for i := range defaultMaxEntries {
+		id := fmt.Sprintf("%08d", i)
+		s.Record(Finding{Service: id + field, Metric: id + field, Unit: id + field, Rule: "name.format",
+			Level: "violation", Action: "warn", Normalize: id + detail, Detail: id + detail}, t0)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	heap := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+	s.mu.Lock()
+	estimate, rows := s.bytes, len(s.rows)
+	s.mu.Unlock()
+	t.Logf("%d rows at the field bounds: estimated %d bytes (budget %d), heap +%d bytes", rows, estimate, defaultMaxBytes, heap)
+	assert.LessOrEqual(t, estimate, defaultMaxBytes)
+	assert.LessOrEqual(t, heap, int64(estimate), "the estimate covers the heap")
+	runtime.KeepAlive(s)
 }
