@@ -144,9 +144,9 @@ obtrace:
 {{- else if .Values.gateway.k8sAttributes.enabled }}true{{ end }}
 {{- end }}
 
-{{/* Whether this release reads the Kubernetes API at all (k8s_attributes or the k8s_api detector). */}}
+{{/* Whether this release reads the Kubernetes API at all (k8s_attributes). */}}
 {{- define "otelcol-obtrace.readsKubernetesAPI" -}}
-{{- if or (include "otelcol-obtrace.k8sAttributesEnabled" .) (and (eq .Values.mode "agent") .Values.agent.resourceDetection.enabled) }}true{{ end }}
+{{- include "otelcol-obtrace.k8sAttributesEnabled" . }}
 {{- end }}
 
 {{/*
@@ -417,7 +417,9 @@ processors:
   {{- end }}
   {{- if .Values.agent.resourceDetection.enabled }}
   resource_detection:
-    detectors: [env, system, k8s_api]
+    # no k8s_api detector: it needs the API server already when the pipeline is built (even
+    # `validate` fails outside a cluster); k8s_attributes and resource/node name the node
+    detectors: [env, system]
     override: false
     timeout: 5s
     # host.name: the pod gets OTEL_RESOURCE_ATTRIBUTES=host.name=<node>, so the env detector (first)
@@ -425,9 +427,6 @@ processors:
     system:
       # the kernel's host name only: no DNS look-up at start
       hostname_sources: [os]
-    k8s_api:
-      auth_type: serviceAccount
-      node_from_env_var: K8S_NODE_NAME
   {{- end }}
   # The node's name from the downward API, never overwriting what a service set (or what
   # resource_detection found).

@@ -30,7 +30,7 @@ metadata:
     {{- end }}
 spec:
   serviceAccountName: {{ include "otelcol-obtrace.serviceAccountName" . }}
-  {{- /* k8s_attributes and the k8s_api detector authenticate to the API server with the token. */}}
+  {{- /* k8s_attributes authenticates to the API server with the token. */}}
   automountServiceAccountToken: {{ or .Values.serviceAccount.automountServiceAccountToken (and (not $sampler) (include "otelcol-obtrace.readsKubernetesAPI" .)) }}
   {{- with .Values.imagePullSecrets }}
   imagePullSecrets:

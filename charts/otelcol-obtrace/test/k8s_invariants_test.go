@@ -36,7 +36,7 @@ func readsContainerLogs(w workload) bool {
 	return false
 }
 
-// checkRBAC: a workload that reads the API server (k8s_attributes, the k8s_api detector) gets a
+// checkRBAC: a workload that reads the API server (k8s_attributes) gets a
 // ClusterRole with what k8s_attributes watches, bound to exactly its ServiceAccount, and mounts
 // the token; a release that reads nothing gets neither a role nor a token.
 func checkRBAC(t *testing.T, r rendered) {
@@ -44,8 +44,7 @@ func checkRBAC(t *testing.T, r rendered) {
 	readers := 0
 	for _, w := range r.workloads {
 		cfg := w.collectorConfig(t)
-		reads := inPipelines(cfg, "processors", "k8s_attributes") ||
-			(inPipelines(cfg, "processors", "resource_detection") && containsAny(asList(dig(cfg, "processors", "resource_detection", "detectors")), "k8s_api"))
+		reads := inPipelines(cfg, "processors", "k8s_attributes")
 		mounted := w.template.Spec.AutomountServiceAccountToken != nil && *w.template.Spec.AutomountServiceAccountToken
 		if reads != mounted {
 			t.Errorf("%s: reads the Kubernetes API = %v but automountServiceAccountToken = %v", w.name, reads, mounted)
