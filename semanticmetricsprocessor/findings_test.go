@@ -97,6 +97,24 @@ func TestFindingsPublishedToStore(t *testing.T) {
 	assert.True(t, normalized, "the deprecated name was normalized: %v", dur)
 }
 
+// Under warn, the page still says what normalize would do.
+func TestFindingsSayWhatNormalizeWouldDo(t *testing.T) {
+	requireUCUM(t)
+	ext := newFindingsExtension(t)
+	h, err := startWithFindings(t, ActionWarn, extensionsHost{findingsID: ext})
+	require.NoError(t, err)
+	md, ms := newMD("checkout")
+	addHistogram(ms, "http.server.duration", "ms", pmetric.AggregationTemporalityCumulative,
+		histPoint{bounds: []float64{5, 10, 25}, counts: []uint64{1, 2, 3, 0}, sum: 60, min: 2, max: 20})
+	h.run(t, md)
+	rows, _ := ext.FindingsStore().Snapshot()
+	require.NotEmpty(t, rows)
+	for _, r := range rows {
+		assert.Equal(t, string(ActionWarn), r.Action)
+		assert.Equal(t, `rename to http.server.request.duration; unit "s"; values converted to the new unit`, r.Normalize, r.Rule)
+	}
+}
+
 func TestFindingsExtensionMissing(t *testing.T) {
 	_, err := startWithFindings(t, ActionWarn, componenttest.NewNopHost())
 	require.Error(t, err)

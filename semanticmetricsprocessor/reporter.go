@@ -147,20 +147,21 @@ func (r *reporter) publish(e *reportEntry, service, metricName, unit string, v *
 	}
 }
 
-// normalizeText says what the normalize action does about f (the verdict's
-// plan, when it fixes f); empty when it has no fix for it.
+// normalizeText says what the normalize action does, or would do, about f
+// (the verdict's proposed plan, when it resolves f); empty when it has no fix.
 func normalizeText(f *finding, v *verdict) string {
-	if !f.fix || v.plan == nil {
+	p := v.proposed
+	if !f.fixable || p == nil {
 		return ""
 	}
 	var parts []string
-	if v.plan.rename != "" {
-		parts = append(parts, "rename to "+v.plan.rename)
+	if p.rename != "" {
+		parts = append(parts, "rename to "+p.rename)
 	}
-	if v.plan.setUnit {
-		parts = append(parts, "unit "+strconv.Quote(v.plan.unit))
+	if p.setUnit {
+		parts = append(parts, "unit "+strconv.Quote(p.unit))
 	}
-	if v.plan.conv != nil {
+	if p.conv != nil {
 		parts = append(parts, "values converted to the new unit")
 	}
 	return strings.Join(parts, "; ")

@@ -134,6 +134,9 @@ type finding struct {
 	level Level
 	msg   string // what is wrong and the suggested fix
 	fix   bool   // resolved by the verdict's plan when the plan is applied
+	// fixable: resolved by the proposed plan, whatever the configured actions
+	// (what normalize would do, for the findings page).
+	fixable bool
 	// action is the effective configured action for this finding.
 	action Action
 	// telemetry attribute sets for "fixed" and "not fixed" outcomes.
@@ -170,6 +173,9 @@ type verdict struct {
 	// layout is the H1 finding when the data is plausible but the bucket
 	// layout is not (seconds recorded into the SDK default ms bounds).
 	layout *verdict
+	// proposed is the plan that normalize applies or, under other actions,
+	// would apply (the findings page shows it); it is plan when plan is set.
+	proposed *plan
 	// dup is reported, instead of the verdict's own findings, when the plan's
 	// rename target already exists in the scope and the metric is dropped as
 	// the legacy copy of a /dup migration.
@@ -196,7 +202,7 @@ func (v *verdict) bytes() int {
 	for i := range v.findings {
 		n += findingOverhead + len(v.findings[i].msg)
 	}
-	if p := v.plan; p != nil {
+	if p := v.proposed; p != nil {
 		n += planOverhead + len(p.rename) + len(p.unit)
 		if p.conv != nil {
 			n += (p.conv.rat.Num().BitLen() + p.conv.rat.Denom().BitLen()) / 8
@@ -225,7 +231,7 @@ type builder struct {
 }
 
 func (b *builder) add(rule string, lvl Level, fix bool, format string, args ...any) {
-	b.findings = append(b.findings, finding{rule: rule, level: lvl, fix: fix, msg: fmt.Sprintf(format, args...)})
+	b.findings = append(b.findings, finding{rule: rule, level: lvl, fix: fix, fixable: fix, msg: fmt.Sprintf(format, args...)})
 	if fix {
 		b.hasPlan = true
 	}
@@ -734,9 +740,13 @@ func (a *analyzer) finish(b *builder) *verdict {
 		f.optUnfixed = metric.WithAttributeSet(attribute.NewSet(attribute.String("rule", f.rule), attribute.String("action", string(unfixedAction))))
 		f.optFixed = metric.WithAttributeSet(attribute.NewSet(attribute.String("rule", f.rule), attribute.String("action", string(ActionNormalize))))
 	}
-	if planOK {
+	if b.hasPlan && !b.refused {
 		p := b.plan
-		v.plan = &p
+		v.proposed = &p
+	}
+	if planOK {
+		p := v.proposed
+		v.plan = p
 		if p.dropOnCollision && p.rename != "" {
 			v.dup = a.dupVerdict(b.k.name, p.rename)
 		}
