@@ -26,6 +26,9 @@ import (
 	"go.opentelemetry.io/collector/config/confignet"
 	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/extension"
+	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
+	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
+	"go.opentelemetry.io/collector/pdata/pprofile/pprofileotlp"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
 	"go.opentelemetry.io/otel/attribute"
@@ -201,8 +204,9 @@ func TestHTTPRefusesDeepBodiesBeforeDecoding(t *testing.T) {
 	}, host.refusals(t))
 }
 
-// grpcReceiver serves sink through configgrpc as the OTLP receiver does.
-func grpcReceiver(t *testing.T, host guardHost, sink *tracesSink) ptraceotlp.GRPCClient {
+// grpcReceiver serves sink (and every other signal, accepting) through configgrpc as the OTLP
+// receiver does.
+func grpcReceiver(t *testing.T, host guardHost, sink *tracesSink) *grpc.ClientConn {
 	t.Helper()
 	ports, err := loopback.FreePorts(1)
 	require.NoError(t, err)
@@ -214,6 +218,9 @@ func grpcReceiver(t *testing.T, host guardHost, sink *tracesSink) ptraceotlp.GRP
 	srv, err := cfg.ToServer(context.Background(), host.GetExtensions(), componenttest.NewNopTelemetrySettings())
 	require.NoError(t, err)
 	ptraceotlp.RegisterGRPCServer(srv, sink)
+	pmetricotlp.RegisterGRPCServer(srv, &acceptMetrics{})
+	plogotlp.RegisterGRPCServer(srv, &acceptLogs{})
+	pprofileotlp.RegisterGRPCServer(srv, &acceptProfiles{})
 	listener, err := net.Listen("tcp", cfg.NetAddr.Endpoint)
 	require.NoError(t, err)
 	go func() { _ = srv.Serve(listener) }()
@@ -222,7 +229,65 @@ func grpcReceiver(t *testing.T, host guardHost, sink *tracesSink) ptraceotlp.GRP
 		grpc.WithDefaultCallOptions(grpc.MaxCallSendMsgSize(64<<20)))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = conn.Close() })
-	return ptraceotlp.NewGRPCClient(conn)
+	return conn
+}
+
+type acceptMetrics struct {
+	pmetricotlp.UnimplementedGRPCServer
+}
+
+func (acceptMetrics) Export(context.Context, pmetricotlp.ExportRequest) (pmetricotlp.ExportResponse, error) {
+	return pmetricotlp.NewExportResponse(), nil
+}
+
+type acceptLogs struct {
+	plogotlp.UnimplementedGRPCServer
+}
+
+func (acceptLogs) Export(context.Context, plogotlp.ExportRequest) (plogotlp.ExportResponse, error) {
+	return plogotlp.NewExportResponse(), nil
+}
+
+type acceptProfiles struct {
+	pprofileotlp.UnimplementedGRPCServer
+}
+
+func (acceptProfiles) Export(context.Context, pprofileotlp.ExportRequest) (pprofileotlp.ExportResponse, error) {
+	return pprofileotlp.NewExportResponse(), nil
+}
+
+// The codec knows every signal's request type: a deep value is refused on each service.
+func TestGRPCRefusesDeepValuesOfEverySignal(t *testing.T) {
+	host := startGuard(t)
+	conn := grpcReceiver(t, host, &tracesSink{})
+	ctx := metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+tokenA)
+	for _, pr := range placedRequests {
+		t.Run(pr.name, func(t *testing.T) {
+			for depth, want := range map[int]codes.Code{64: codes.OK, 65: codes.InvalidArgument} {
+				body := pr.build(t, depth)
+				var err error
+				switch pr.root {
+				case kindTracesRequest:
+					req := ptraceotlp.NewExportRequest()
+					require.NoError(t, req.UnmarshalProto(body))
+					_, err = ptraceotlp.NewGRPCClient(conn).Export(ctx, req)
+				case kindMetricsRequest:
+					req := pmetricotlp.NewExportRequest()
+					require.NoError(t, req.UnmarshalProto(body))
+					_, err = pmetricotlp.NewGRPCClient(conn).Export(ctx, req)
+				case kindLogsRequest:
+					req := plogotlp.NewExportRequest()
+					require.NoError(t, req.UnmarshalProto(body))
+					_, err = plogotlp.NewGRPCClient(conn).Export(ctx, req)
+				case kindProfilesRequest:
+					req := pprofileotlp.NewExportRequest()
+					require.NoError(t, req.UnmarshalProto(body))
+					_, err = pprofileotlp.NewGRPCClient(conn).Export(ctx, req)
+				}
+				assert.Equal(t, want, status.Code(err), "depth %d: %v", depth, err)
+			}
+		})
+	}
 }
 
 func exportRaw(client ptraceotlp.GRPCClient, body []byte, token string) error {
@@ -238,7 +303,7 @@ func exportRaw(client ptraceotlp.GRPCClient, body []byte, token string) error {
 func TestGRPCAuthenticatesBeforeReadingAndRefusesDeepMessages(t *testing.T) {
 	host := startGuard(t)
 	sink := &tracesSink{}
-	client := grpcReceiver(t, host, sink)
+	client := ptraceotlp.NewGRPCClient(grpcReceiver(t, host, sink))
 	// 300 levels: deep enough to refuse, shallow enough for the test's own pdata to encode.
 	deep := deepotlp.TracesProtobuf("svc", 300, deepotlp.Array)
 
@@ -265,4 +330,26 @@ func TestGRPCAuthenticatesBeforeReadingAndRefusesDeepMessages(t *testing.T) {
 	assert.Equal(t, map[string]int64{
 		"grpc/unauthenticated": 1, "grpc/depth": 1, "grpc/too_large": 1,
 	}, host.refusals(t))
+}
+
+// The HTTP guard reads the signal from the path: a deep value is refused on each one, and a
+// protobuf body on a path that names no signal is refused unscanned.
+func TestHTTPRefusesDeepValuesOfEverySignal(t *testing.T) {
+	host := startGuard(t)
+	server := httpReceiver(t, host, http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	paths := map[messageKind]string{
+		kindTracesRequest: "/v1/traces", kindMetricsRequest: "/v1/metrics",
+		kindLogsRequest: "/v1/logs", kindProfilesRequest: "/v1development/profiles",
+	}
+	for _, pr := range placedRequests {
+		t.Run(pr.name, func(t *testing.T) {
+			for depth, want := range map[int]int{64: http.StatusOK, 65: http.StatusBadRequest} {
+				code, st := post(t, server.URL+paths[pr.root], contentTypeProtobuf, gzipped(t, pr.build(t, depth)), tokenA)
+				assert.Equal(t, want, code, "depth %d: %s", depth, st.Message)
+			}
+		})
+	}
+	code, st := post(t, server.URL+"/v1/elsewhere", contentTypeProtobuf, gzipped(t, placedRequests[1].build(t, 1)), tokenA)
+	assert.Equal(t, http.StatusBadRequest, code)
+	assert.Contains(t, st.Message, "does not end in traces, metrics, logs or profiles")
 }
