@@ -14,6 +14,8 @@ import (
 	"github.com/obtraceai/otelcol-obtrace/semanticmetricsprocessor/internal/metadata"
 )
 
+var findingsPageID = component.MustNewIDWithName("semanticfindings", "page")
+
 func TestLoadConfig(t *testing.T) {
 	requireUCUM(t)
 	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
@@ -46,6 +48,7 @@ func TestLoadConfig(t *testing.T) {
 				ReportInterval:     30 * time.Second,
 				AnnotateAttributes: true,
 				CacheSize:          500,
+				Findings:           &findingsPageID,
 			},
 		},
 		{name: "bad_rule", errMsg: `rules: unknown rule id "name.nonsense" (valid ids: histogram.bounds_vs_unit, instrument.mismatch, name.alias,`},
