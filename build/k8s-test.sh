@@ -34,8 +34,8 @@
 #      needs OTELCOL_BIN): a Deployment of 2 pods in namespace k8sattr-demo, a kubeconfig with a token
 #      of agent-collect's ServiceAccount (kubectl create token), the real collector with the chart's
 #      k8s_attributes settings; spans carrying the pods' k8s.pod.ip come out with namespace,
-#      deployment, pod, node and labels; without the chart's ClusterRoleBinding the collector refuses
-#      to start (the API server says forbidden);
+#      deployment, pod, node and labels; without the chart's ClusterRoleBinding the API server refuses
+#      the collector (forbidden) and its receiver never opens;
 #   7. helm uninstall of every release leaves no object of any of them (every namespaced and
 #      cluster-scoped listable type is checked) and keeps the Secrets made outside the chart.
 # Every process it starts runs in its own process group and is stopped on exit; every wait is bounded.
@@ -458,11 +458,11 @@ test_agent_install() {
 # warn=restricted), so the warning is what shows the restricted namespace would refuse its pods.
 test_agent_collect_refused_in_restricted() {
   local out
-  out="$("$HELM" template "$AG" "$CHART" -n "$NS" -f "$CHART/examples/agent-collect/values.yaml" \
+  out="$("$HELM" template "$AG" "$CHART" -n "$NS" --kube-version "${KUBE_VERSION:-1.34.0}" -f "$CHART/examples/agent-collect/values.yaml" \
         | "$K" apply --dry-run=server -f - 2>&1)" || { echo "$out" | sed 's/^/    /' >&2; fail "server dry-run failed"; }
   grep -q 'would violate PodSecurity "restricted:latest"' <<<"$out" \
     || { echo "$out" | sed 's/^/    /' >&2; fail "no Pod Security warning for the collecting agent in $NS"; }
-  grep -q 'hostPath volumes' <<<"$out" || fail "the Pod Security warning does not name the hostPath volumes"
+  grep -q 'hostPath' <<<"$out" || fail "the Pod Security warning does not name the hostPath volumes"
   grep 'would violate PodSecurity' <<<"$out" | head -n 1 | cut -c1-400 | sed 's/^/    /'
 }
 
