@@ -82,7 +82,7 @@ ok "CA bundle, default config, queue dir owned by 10001"
 
 # Start the collector from the image on loopback-only ports (chroot isolation shares the host
 # network), wait for health_check, then stop it. OBTRACE_ENDPOINT points at a closed loopback
-# port so nothing leaves the machine. Proves the image starts as 10001 with its default config
+# port so nothing leaves the machine, and k8s_attributes runs in passthrough (no API server here). Proves the image starts as 10001 with its default config
 # and can write the persistent queue.
 # Ports chosen at run time (free_ports: below the ephemeral range, see build/free-ports.sh).
 # shellcheck source=build/free-ports.sh
@@ -90,7 +90,7 @@ source "$ROOT/build/free-ports.sh"
 read -r grpc_port http_port health metrics_port < <(free_ports 4)
 [[ -n "$metrics_port" ]] || { echo "image-check: FAIL: no free loopback ports" >&2; exit 1; }
 "${BUILDAH[@]}" run --isolation chroot \
-  --env OBTRACE_API_KEY=obt_live_image_check_key --env OTELCOL_RECEIVER_TOKEN=image-check-receiver-token --env OBTRACE_ENDPOINT=http://127.0.0.1:9 "$CTR" -- \
+  --env OBTRACE_API_KEY=obt_live_image_check_key --env OTELCOL_RECEIVER_TOKEN=image-check-receiver-token --env OBTRACE_ENDPOINT=http://127.0.0.1:9 --env OTELCOL_K8S_PASSTHROUGH=true "$CTR" -- \
   /otelcol-obtrace --config=/etc/otelcol-obtrace/config.yaml \
   "--set=receivers::otlp::protocols::grpc::endpoint=127.0.0.1:$grpc_port" \
   "--set=receivers::otlp::protocols::http::endpoint=127.0.0.1:$http_port" \

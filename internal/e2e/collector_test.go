@@ -142,7 +142,12 @@ func startCollectorNoWait(t *testing.T, ports collectorPorts, args []string, env
 		_ = c.cmd.Wait()
 		close(c.done)
 	}()
-	t.Cleanup(func() { c.stop(t) })
+	t.Cleanup(func() {
+		c.stop(t)
+		if t.Failed() {
+			t.Logf("output of collector %s:\n%s", strings.Join(args, " "), c.output.String())
+		}
+	})
 	return c
 }
 

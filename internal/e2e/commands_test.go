@@ -15,6 +15,10 @@ func configEnv(t *testing.T) []string {
 		"OBTRACE_API_KEY="+testAPIKey,
 		"OTELCOL_STORAGE_DIR="+t.TempDir(),
 		"OTELCOL_RECEIVER_TOKEN="+testReceiverToken,
+		// the agent's host_metrics checks that its root_path (default /hostfs, the mount in a pod) exists
+		"OTELCOL_HOST_ROOT=/",
+		// and its k8s_attributes watches the pods of the node named here
+		"K8S_NODE_NAME=validate-node",
 	)
 }
 

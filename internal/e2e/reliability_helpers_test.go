@@ -85,6 +85,12 @@ type shippedRun struct {
 // YAML merged last. The persistent queue lives in storageDir (a fresh one if "").
 func newShippedRun(t *testing.T, name, ingestURL, storageDir, extra string) shippedRun {
 	t.Helper()
+	return newConfigRun(t, shippedConfig(t, name), ingestURL, storageDir, extra)
+}
+
+// newConfigRun is newShippedRun for a config file anywhere (e.g. a shipped one a test rewrote).
+func newConfigRun(t *testing.T, config, ingestURL, storageDir, extra string) shippedRun {
+	t.Helper()
 	ports := newCollectorPorts(t)
 	if storageDir == "" {
 		storageDir = filepath.Join(t.TempDir(), "queue")
@@ -94,7 +100,7 @@ func newShippedRun(t *testing.T, name, ingestURL, storageDir, extra string) ship
 	if err := os.WriteFile(overlay, []byte(loopbackOverlay(ports, ingestURL)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	args := []string{"--config", shippedConfig(t, name), "--config", overlay}
+	args := []string{"--config", config, "--config", overlay}
 	if extra != "" {
 		path := filepath.Join(dir, "extra.yaml")
 		if err := os.WriteFile(path, []byte(extra), 0o600); err != nil {
@@ -109,6 +115,9 @@ func newShippedRun(t *testing.T, name, ingestURL, storageDir, extra string) ship
 		env: []string{
 			"OTELCOL_RECEIVER_TOKEN=" + testReceiverToken,
 			"OTELCOL_STORAGE_DIR=" + storageDir,
+			// No API server here: k8s_attributes records the connection's address only (its
+			// lookups are tested against a real API server by `make test-k8s`).
+			"OTELCOL_K8S_PASSTHROUGH=true",
 		},
 	}
 }
