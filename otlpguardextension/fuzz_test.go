@@ -1,6 +1,7 @@
 package otlpguardextension
 
 import (
+	"encoding/json"
 	"errors"
 	"testing"
 
@@ -105,9 +106,10 @@ var pdataJSONDecoders = []func(body []byte) (int, error){
 	},
 }
 
-// FuzzScanJSON: the scanner never panics, and on what pdata's JSON decoder accepts it reports
-// at least the decoded depth (more when an AnyValue container key appears in unknown fields).
-// A document the scanner calls malformed must be one pdata refuses.
+// FuzzScanJSON: the scanner never panics and measures the same fed whole or in pieces; on what
+// pdata's JSON decoder accepts, it refuses nothing that is valid JSON, and whatever it lets
+// through it measures at least as deep as pdata decodes (more when an AnyValue container key
+// appears in unknown fields).
 func FuzzScanJSON(f *testing.F) {
 	f.Add(deepotlp.TracesJSON("svc", 3, deepotlp.Array))
 	f.Add(deepotlp.TracesJSON("svc", 3, deepotlp.KVList))
@@ -118,21 +120,25 @@ func FuzzScanJSON(f *testing.F) {
 		// Fed in pieces, as the body is read, it measures the same.
 		pieces := newJSONScanner(fuzzMeasureDepth)
 		third := len(body) / 3
+		var piecesErr error
 		for _, piece := range [][]byte{body[:third], body[third : 2*third], body[2*third:]} {
-			if err := pieces.write(piece); err != nil {
-				t.Fatalf("in pieces: %v, whole: %v", err, scanErr)
+			if piecesErr = pieces.write(piece); piecesErr != nil {
+				break
 			}
 		}
-		if scanErr == nil && pieces.deepest != scanned {
-			t.Fatalf("in pieces %d, whole %d", pieces.deepest, scanned)
+		if piecesErr == nil {
+			piecesErr = pieces.finish()
+		}
+		if !errors.Is(piecesErr, scanErr) || pieces.deepest != scanned {
+			t.Fatalf("in pieces %d (%v), whole %d (%v)", pieces.deepest, piecesErr, scanned, scanErr)
 		}
 		for _, decode := range pdataJSONDecoders {
 			decoded, err := decode(body)
 			if err != nil {
 				continue
 			}
-			if errors.Is(scanErr, errMalformed) {
-				t.Fatalf("pdata accepts what the scanner calls malformed")
+			if scanErr != nil && json.Valid(body) {
+				t.Fatalf("pdata accepts valid JSON that the scanner refuses: %v", scanErr)
 			}
 			if scanErr == nil && scanned < decoded {
 				t.Fatalf("scanned depth %d < decoded depth %d", scanned, decoded)

@@ -102,7 +102,7 @@ func (g *guard) readBody(body io.Reader, mediaType string) ([]byte, *refusal, er
 		}
 		all = all[:len(all)+n]
 		if errors.Is(err, io.EOF) {
-			return all, nil, nil
+			return all, refusalOf(scanner.finish(), "JSON"), nil
 		}
 		if err != nil {
 			return nil, nil, err

@@ -63,14 +63,26 @@ func TestScanJSONSnakeCaseAndEscapedKeys(t *testing.T) {
 	assert.Equal(t, 0, got)
 }
 
-// The scanner leaves malformed JSON to pdata's decoder, which is lenient in places ("}" decodes
-// to empty traces): whatever the brackets, it only measures.
-func TestScanJSONLeavesMalformedToTheDecoder(t *testing.T) {
-	for _, doc := range []string{`{"a":[}`, `]`, `}`, `{"a":"unterminated`, `{"a":[1,2]`, `{"a":"\"}`} {
+// pdata's JSON decoder (jsoniter) takes a ',' for the '{' or '[' that opens a container, so a
+// document can nest values without a single bracket; the scanner refuses any document whose
+// structure is not JSON, so that what it lets through nests only with brackets it counts.
+func TestScanJSONRefusesMalformedStructure(t *testing.T) {
+	// Each level: AnyValue `,"arrayValue":` ArrayValue `,"values":` array `,` (then `]}}`).
+	bracketless := `{"resourceSpans":[{"scopeSpans":[{"spans":[{"attributes":[{"key":"k","value":` +
+		strings.Repeat(`,"arrayValue":,"values":,`, 3) + `,"stringValue":"x"}` + strings.Repeat(`]}}`, 3) + `}]}]}]}]}`
+	td, err := (&ptrace.JSONUnmarshaler{}).UnmarshalTraces([]byte(bracketless))
+	require.NoError(t, err, "jsoniter accepts it")
+	require.Equal(t, 3, tracesDepth(td), "and nests values without brackets")
+	_, err = scanJSON([]byte(bracketless), 64)
+	assert.ErrorIs(t, err, errMalformed)
+
+	for _, doc := range []string{`{"a":[}`, `]`, `}`, `{"a":"unterminated`, `{"a":[1,2]`, `{"a":"\"}`,
+		`,{}`, `{"a":,1}`, `{"a" 1}`, `{"a":1,}`, `[1,,2]`, `{"a":1}x`, `{"a":1}{}`, `{1:2}`, `{"a":1 "b":2}`} {
+		_, err := scanJSON([]byte(doc), 64)
+		assert.ErrorIs(t, err, errMalformed, doc)
+	}
+	for _, doc := range []string{`{}`, `[]`, ` { "a" : [ 1 , -2.5e+3 , true , null , "x" ] } `, `"s"`, `1`} {
 		_, err := scanJSON([]byte(doc), 64)
 		assert.NoError(t, err, doc)
 	}
-	got, err := scanJSON([]byte(`]]]}}{"arrayValue":{"values":[{"arrayValue":{`), 64)
-	require.NoError(t, err)
-	assert.Equal(t, 2, got)
 }
