@@ -100,8 +100,8 @@ chart-update: $(HELM) ## rewrite charts/otelcol-obtrace/examples/*/rendered afte
 	UPDATE=1 HELM=$(HELM) KUBE_VERSION=$(KUBE_VERSION) build/chart-check.sh
 
 .PHONY: test-k8s
-test-k8s: $(HELM) ## the chart on a real API server (kube-apiserver, etcd, kwok built into .tools/k8s, cached): dry-run, install, upgrade, uninstall
-	HELM=$(HELM) build/k8s-test.sh
+test-k8s: $(HELM) $(BINARY) ## the chart on a real API server (kube-apiserver, etcd, kwok built into .tools/k8s, cached): dry-run, install, upgrade, uninstall
+	HELM=$(HELM) OTELCOL_BIN=$(BINARY) build/k8s-test.sh
 
 .PHONY: image-check
 image-check: $(BINARY) ## build the image with buildah (no engine, no pull) and check it

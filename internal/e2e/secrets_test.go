@@ -19,7 +19,7 @@ func TestSecretsNeverShown(t *testing.T) {
 extensions:
   zpages: {endpoint: "%s"}
 service:
-  extensions: [bearertokenauth/receivers, health_check, file_storage/queue, zpages]
+  extensions: [bearertokenauth/receivers, otlpguard, health_check, file_storage/queue, zpages]
   telemetry:
     logs: {level: debug}
 `, zpages)
