@@ -76,6 +76,15 @@ func TestHostileInput(t *testing.T) {
 			body := gzipBytes(t, deepotlp.TracesJSON("hostile", 700_000, deepotlp.Array))
 			concurrently(8, func() { postDeepHTTP(t, c, "application/json", body) })
 		}},
+		// pdata's JSON decoder reads ',' as an opening bracket: 700,000 levels without a bracket.
+		{"http json 700,000 deep without brackets gzipped", "http", "malformed", 1, func(t *testing.T, c *collector) {
+			body := `{"resourceSpans":[{"scopeSpans":[{"spans":[{"attributes":[{"key":"k","value":` +
+				strings.Repeat(`,"arrayValue":,"values":,`, 700_000) + `,"stringValue":"x"}` + strings.Repeat(`]}}`, 700_000) + `}]}]}]}]}`
+			code, text, err := postGzipped(&http.Client{Timeout: 60 * time.Second}, c, "application/json", gzipBytes(t, []byte(body)))
+			if err != nil || code != http.StatusBadRequest || !strings.Contains(text, "not a well-formed OTLP JSON message") {
+				t.Errorf("bracketless deep JSON: got HTTP %d %q (%v), want 400 malformed", code, text, err)
+			}
+		}},
 	}
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
