@@ -95,16 +95,7 @@ func TestHostileInput(t *testing.T) {
 
 			sc.send(t, c)
 
-			select {
-			case <-c.done:
-				t.Fatalf("the collector died:\n%s", c.output.String())
-			default:
-			}
-			c.waitHealthy(t)
-			if code, text, _ := postOTLP(t, c, "/v1/traces", "application/x-protobuf", tracesProto(t, "svc", "after", 3), receiverAuth); code != http.StatusOK {
-				t.Fatalf("good request after the hostile one: HTTP %d %s", code, text)
-			}
-			ingest.waitDelivered(t, 30*time.Second, itemCounts{tracesPath: 3})
+			checkStillServing(t, c, ingest)
 			if got := refusedRequests(t, run, sc.transport, sc.reason); got != sc.refusals {
 				t.Errorf("otelcol_otlpguard_refused_requests{transport=%q,reason=%q} = %d, want %d", sc.transport, sc.reason, got, sc.refusals)
 			}
@@ -118,6 +109,22 @@ func TestHostileInput(t *testing.T) {
 			}
 		})
 	}
+}
+
+// checkStillServing checks that the collector survived what was just sent: alive, healthy, and a
+// good request is delivered.
+func checkStillServing(t *testing.T, c *collector, ingest *fakeIngest) {
+	t.Helper()
+	select {
+	case <-c.done:
+		t.Fatalf("the collector died:\n%s", c.output.String())
+	default:
+	}
+	c.waitHealthy(t)
+	if code, text, _ := postOTLP(t, c, "/v1/traces", "application/x-protobuf", tracesProto(t, "svc", "after", 3), receiverAuth); code != http.StatusOK {
+		t.Fatalf("good request after the hostile one: HTTP %d %s", code, text)
+	}
+	ingest.waitDelivered(t, 30*time.Second, itemCounts{tracesPath: 3})
 }
 
 // TestHostileInputShutdown: SIGTERM ends the process within hostileShutdownBound while deep

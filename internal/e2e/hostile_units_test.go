@@ -89,16 +89,7 @@ func TestHostileMetricUnits(t *testing.T) {
 				}
 			}
 			answered := time.Since(start)
-			select {
-			case <-c.done:
-				t.Fatalf("the collector died:\n%s", c.output.String())
-			default:
-			}
-			c.waitHealthy(t)
-			if code, text, _ := postOTLP(t, c, "/v1/traces", "application/x-protobuf", tracesProto(t, "svc", "after", 3), receiverAuth); code != http.StatusOK {
-				t.Fatalf("good request after the hostile ones: HTTP %d %s", code, text)
-			}
-			ingest.waitDelivered(t, 30*time.Second, itemCounts{tracesPath: 3})
+			checkStillServing(t, c, ingest)
 			logBytes := len(c.output.String()) - logBefore
 			peak, err := vmStatus(c.pid(), "VmHWM")
 			if err != nil {
