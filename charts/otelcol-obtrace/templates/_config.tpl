@@ -82,22 +82,40 @@ otlp:
   protocols:
     grpc:
       endpoint: 0.0.0.0:4317
+      # otlpguard refuses AnyValue nesting deeper than 64 (InvalidArgument) before decoding.
+      middlewares:
+        - id: otlpguard
+      # the agent sends up to 4096 items a request (4-10 MiB); gRPC's default is 4 MiB
+      max_recv_msg_size_mib: 20
       {{- if .auth }}
-      # No token or a wrong one: gRPC Unauthenticated, nothing is forwarded.
+      # No token or a wrong one: gRPC Unauthenticated before the message is read.
       auth:
-        authenticator: bearertokenauth/receivers
+        authenticator: otlpguard
       {{- end }}
     {{- if .http }}
     http:
       endpoint: 0.0.0.0:4318
+      middlewares:
+        - id: otlpguard
       {{- if .auth }}
       # No token or a wrong one: HTTP 401, nothing is forwarded.
       auth:
-        authenticator: bearertokenauth/receivers
+        authenticator: otlpguard
       {{- end }}
       # Larger bodies are refused with HTTP 400 before they are decoded.
       max_request_body_size: 20971520
     {{- end }}
+{{- end }}
+
+{{/* The receivers' pre-decode guard (otlpguardextension); with auth, it asks bearertokenauth/receivers
+     and counts refusals. */}}
+{{- define "otelcol-obtrace.guardExtension" -}}
+{{- if .auth }}
+otlpguard:
+  authenticator: bearertokenauth/receivers
+{{- else }}
+otlpguard: {}
+{{- end }}
 {{- end }}
 
 {{/* The receivers' token check; the token only ever comes from the environment. */}}
@@ -220,6 +238,7 @@ receivers:
   {{- include "otelcol-obtrace.otlpReceiver" (dict "auth" true "http" true) | nindent 2 }}
 extensions:
   {{- include "otelcol-obtrace.receiverAuthExtension" . | nindent 2 }}
+  {{- include "otelcol-obtrace.guardExtension" (dict "auth" true) | nindent 2 }}
 processors:
   semanticmetrics:
     mode: warn
@@ -258,6 +277,7 @@ exporters:
 service:
   extensions:
     - bearertokenauth/receivers
+    - otlpguard
     - health_check
     - file_storage/queue
   pipelines:
@@ -287,6 +307,7 @@ receivers:
   {{- include "otelcol-obtrace.otlpReceiver" (dict "auth" true "http" false) | nindent 2 }}
 extensions:
   {{- include "otelcol-obtrace.receiverAuthExtension" . | nindent 2 }}
+  {{- include "otelcol-obtrace.guardExtension" (dict "auth" true) | nindent 2 }}
 processors:
   tail_sampling:
     decision_wait: {{ $ts.decisionWait }}
@@ -323,6 +344,7 @@ exporters:
 service:
   extensions:
     - bearertokenauth/receivers
+    - otlpguard
     - health_check
     - file_storage/queue
   pipelines:
@@ -397,8 +419,8 @@ receivers:
         id: container-parser
   {{- end }}
 {{- end }}
-{{- if or $auth $c.containerLogs }}
 extensions:
+  {{- include "otelcol-obtrace.guardExtension" (dict "auth" $auth) | nindent 2 }}
   {{- if $auth }}
   {{- include "otelcol-obtrace.receiverAuthExtension" . | nindent 2 }}
   {{- end }}
@@ -410,7 +432,6 @@ extensions:
     fsync: true
     timeout: 1s
   {{- end }}
-{{- end }}
 processors:
   {{- if .Values.agent.k8sAttributes.enabled }}
   {{- include "otelcol-obtrace.k8sAttributesProcessor" . | nindent 2 }}
@@ -453,6 +474,7 @@ service:
     {{- if $auth }}
     - bearertokenauth/receivers
     {{- end }}
+    - otlpguard
     - health_check
     - file_storage/queue
     {{- if $c.containerLogs }}

@@ -305,10 +305,26 @@ func checkGatewayToken(t *testing.T, r rendered, w workload, ctr *corev1.Contain
 			t.Errorf("%s is set in %s; want only %s", other, w.name, want)
 		}
 	}
+	// Every workload's OTLP receivers bound nesting before decoding.
+	if dig(cfg, "receivers", "otlp") != nil {
+		for _, proto := range []string{"grpc", "http"} {
+			if dig(cfg, "receivers", "otlp", "protocols", proto) == nil {
+				continue
+			}
+			mw, _ := dig(cfg, "receivers", "otlp", "protocols", proto, "middlewares").([]any)
+			var first map[string]any
+			if len(mw) == 1 {
+				first, _ = mw[0].(map[string]any)
+			}
+			if dig(first, "id") != "otlpguard" {
+				t.Errorf("otlp %s receiver middlewares = %v, want [{id: otlpguard}]", proto, mw)
+			}
+		}
+	}
 	if agent {
 		for _, proto := range []string{"grpc", "http"} {
 			got := dig(cfg, "receivers", "otlp", "protocols", proto, "auth", "authenticator")
-			if agentAuth != (got == "bearertokenauth/receivers") && dig(cfg, "receivers", "otlp") != nil {
+			if agentAuth != (got == "otlpguard") && dig(cfg, "receivers", "otlp") != nil {
 				t.Errorf("agent otlp %s authenticator = %v with receiver token %v", proto, got, agentAuth)
 			}
 		}
@@ -345,13 +361,17 @@ func checkGatewayToken(t *testing.T, r rendered, w workload, ctr *corev1.Contain
 				t.Errorf("sampling tier listens on OTLP/HTTP")
 			}
 		}
+		// otlpguard authenticates (gRPC: before the message is read) by asking bearertokenauth/receivers.
 		for _, proto := range protos {
-			if got := dig(cfg, "receivers", "otlp", "protocols", proto, "auth", "authenticator"); got != "bearertokenauth/receivers" {
-				t.Errorf("otlp %s receiver authenticator = %v, want bearertokenauth/receivers", proto, got)
+			if got := dig(cfg, "receivers", "otlp", "protocols", proto, "auth", "authenticator"); got != "otlpguard" {
+				t.Errorf("otlp %s receiver authenticator = %v, want otlpguard", proto, got)
 			}
 		}
-		if exts, _ := dig(cfg, "service", "extensions").([]any); !containsAny(exts, "bearertokenauth/receivers") {
-			t.Errorf("service.extensions lacks bearertokenauth/receivers: %v", exts)
+		if got := dig(cfg, "extensions", "otlpguard", "authenticator"); got != "bearertokenauth/receivers" {
+			t.Errorf("otlpguard authenticator = %v, want bearertokenauth/receivers", got)
+		}
+		if exts, _ := dig(cfg, "service", "extensions").([]any); !containsAny(exts, "bearertokenauth/receivers") || !containsAny(exts, "otlpguard") {
+			t.Errorf("service.extensions lacks bearertokenauth/receivers or otlpguard: %v", exts)
 		}
 	}
 	// The token (chart-made Secret or the test value) is in no ConfigMap.
