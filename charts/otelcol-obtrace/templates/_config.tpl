@@ -368,7 +368,12 @@ service:
 {{- if .Values.agent.resourceDetection.enabled }}{{ $procs = append $procs "resource_detection" }}{{ end -}}
 {{- $procs = append $procs "resource/node" -}}
 {{- $otlp := list -}}{{- if $c.otlp }}{{ $otlp = list "otlp" }}{{ end -}}
-{{- $metrics := $otlp -}}{{- if $c.hostMetrics }}{{ $metrics = append $metrics "host_metrics" }}{{ end -}}
+{{- $metrics := $otlp -}}
+{{- /* host_metrics has a pipeline of its own: normalized to the current semantic conventions on the
+       node (as configs/agent.yaml), without k8s_attributes (no pod to associate) */ -}}
+{{- $hostProcs := list "memory_limiter" -}}
+{{- if .Values.agent.resourceDetection.enabled }}{{ $hostProcs = append $hostProcs "resource_detection" }}{{ end -}}
+{{- $hostProcs = concat $hostProcs (list "resource/node" "semanticmetrics/host") -}}
 {{- $logs := $otlp -}}{{- if $c.containerLogs }}{{ $logs = append $logs "file_log/pods" }}{{ end -}}
 {{- if or $c.otlp $c.hostMetrics $c.containerLogs }}
 receivers:
@@ -449,6 +454,14 @@ processors:
       # the kernel's host name only: no DNS look-up at start
       hostname_sources: [os]
   {{- end }}
+  {{- if $c.hostMetrics }}
+  # host_metrics v0.160.0 still emits some names and units the semantic conventions have since
+  # changed (system.network.packets → system.network.packet.count, {operations} → {operation}):
+  # normalized here, exact renames only.
+  semanticmetrics/host:
+    mode: normalize
+    report_interval: 0s
+  {{- end }}
   # The node's name from the downward API, never overwriting what a service set (or what
   # resource_detection found).
   resource/node:
@@ -491,6 +504,12 @@ service:
     metrics:
       receivers: {{ toJson $metrics }}
       processors: {{ toJson $procs }}
+      exporters: [otlp/gateway]
+    {{- end }}
+    {{- if $c.hostMetrics }}
+    metrics/host:
+      receivers: [host_metrics]
+      processors: {{ toJson $hostProcs }}
       exporters: [otlp/gateway]
     {{- end }}
     {{- if $logs }}
