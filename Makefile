@@ -78,14 +78,14 @@ run: $(BINARY) ## build and start the collector on configs/local.yaml (OTLP on 1
 .PHONY: lint
 lint: ## go vet and gofmt check
 	go vet ./...
-	cd $(DIST_DIR) && go vet ./...
-	@# otelcol-obtrace/ is ocb's output, committed as generated.
+	@# otelcol-obtrace/ is ocb's output, checked by check-generated and type-checked by the build;
+	@# vetting it would compile every component again with vet's flags (~10 min on 2 cores).
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' ':!otelcol-obtrace/') 2>/dev/null); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed on:"; echo "$$unformatted"; exit 1; fi
 
 .PHONY: test-unit
 test-unit: ## unit tests of our components
-	go test -count=1 ./obtraceexporter/... ./semanticmetricsprocessor/... ./bench/... ./internal/loopback/
+	go test -count=1 ./obtraceexporter/... ./semanticmetricsprocessor/... ./otlpguardextension/... ./semanticfindingsextension/... ./bench/... ./internal/loopback/
 
 .PHONY: test-integration
 test-integration: $(BINARY) ## the real binary on loopback, fed by the OpenTelemetry Go SDK; configs/ validated
