@@ -51,13 +51,7 @@ func TestDamagedQueueFile(t *testing.T) {
 
 			refusal := ""
 			if !tc.quarantine {
-				c2 := startCollectorNoWait(t, run.ports, run.args, run.env...)
-				select {
-				case <-c2.done:
-				case <-time.After(30 * time.Second):
-					t.Fatal("the collector kept running on a damaged queue file")
-				}
-				out := c2.output.String()
+				out := runExpectingExit(t, run, "a damaged queue file")
 				for _, want := range []string{queueFile, "is damaged", "move it aside", "nothing was discarded"} {
 					if !strings.Contains(out, want) {
 						t.Errorf("the start-up error does not say %q:\n%s", want, out)

@@ -22,13 +22,7 @@ func TestCorruptQueueFile(t *testing.T) {
 	if err := os.WriteFile(queueFile, []byte(strings.Repeat("not a bbolt database\n", 200)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	c := startCollectorNoWait(t, run.ports, run.args, run.env...)
-	select {
-	case <-c.done:
-	case <-time.After(30 * time.Second):
-		t.Fatal("the collector kept running on a corrupt queue file")
-	}
-	out := c.output.String()
+	out := runExpectingExit(t, run, "a corrupt queue file")
 	if !strings.Contains(out, `failed to start "obtrace" exporter`) {
 		t.Errorf("no clear start-up error:\n%s", out)
 	}
@@ -52,4 +46,17 @@ func TestCorruptQueueFile(t *testing.T) {
 		line = strings.TrimSpace(out[i:])
 	}
 	t.Logf("FIGURES corrupt-queue: start refused with %q; after moving the file aside delivered %d/5", line, ingest.Delivered(tracesPath))
+}
+
+// runExpectingExit starts run and returns the collector's output once it has exited, as it must
+// on start-up with what the test gave it (named by on).
+func runExpectingExit(t *testing.T, run shippedRun, on string) string {
+	t.Helper()
+	c := startCollectorNoWait(t, run.ports, run.args, run.env...)
+	select {
+	case <-c.done:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the collector kept running on %s", on)
+	}
+	return c.output.String()
 }
