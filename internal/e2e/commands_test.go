@@ -80,7 +80,10 @@ func TestComponentsListsOurs(t *testing.T) {
 	if err != nil {
 		t.Fatalf("components: %v\n%s", err, out)
 	}
-	for _, name := range []string{"name: obtrace", "name: semanticmetrics", "name: otlp", "name: file_storage"} {
+	// ours, and the Kubernetes components that the shipped configs need
+	for _, name := range []string{"name: obtrace", "name: semanticmetrics", "name: otlpguard", "name: semanticfindings",
+		"name: otlp", "name: file_storage", "name: host_metrics", "name: file_log", "name: k8s_attributes",
+		"name: resource_detection", "name: load_balancing", "name: tail_sampling", "name: kafka"} {
 		if !strings.Contains(out, name) {
 			t.Errorf("components output lacks %q", name)
 		}
