@@ -305,7 +305,7 @@ func TestDiskFull(t *testing.T) {
 	lost, dups, leaked, lostReqs := tally.check(ingest)
 	explained := deletedUndelivered()
 	if lost > 0 {
-		// Known, upstream (exporterhelper v0.161.0 persistent_queue.go, getNextItem): when the
+		// Known, upstream (exporterhelper v0.160.0 persistent_queue.go, getNextItem): when the
 		// metadata write that marks an item as dispatched fails (ENOSPC), the item is treated as
 		// unreadable ("Failed to dispatch item", debug level) and deleted (itemDispatchingFinish;
 		// a delete can succeed on a full disk because it reuses free bbolt pages, and its
