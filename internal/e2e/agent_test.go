@@ -69,30 +69,18 @@ func numbered(prefix string, from, n int) []string {
 func agentRun(t *testing.T, gw *collector, logsDir, storageDir string) shippedRun {
 	t.Helper()
 	ports := newCollectorPorts(t)
-	overlay := filepath.Join(t.TempDir(), "agent-loopback.yaml")
-	yaml := fmt.Sprintf(`
-receivers:
-  otlp:
-    protocols:
-      grpc: {endpoint: "%[1]s"}
-      http: {endpoint: "%[2]s"}
-  host_metrics:
-    collection_interval: 1s
-extensions:
-  health_check: {endpoint: "%[3]s"}
-service:
-  telemetry:
-    metrics:
-      readers:
-        - pull: {exporter: {prometheus: {host: 127.0.0.1, port: %[4]s}}}
-`, ports.GRPC, ports.HTTP, ports.Health, ports.Metrics)
-	if err := os.WriteFile(overlay, []byte(yaml), 0o600); err != nil {
+	dir := t.TempDir()
+	overlay, interval := filepath.Join(dir, "agent-loopback.yaml"), filepath.Join(dir, "agent-interval.yaml")
+	if err := os.WriteFile(overlay, []byte(portsOverlay(ports)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(interval, []byte("receivers: {host_metrics: {collection_interval: 1s}}\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return shippedRun{
 		ports:      ports,
 		storageDir: storageDir,
-		args:       []string{"--config", shippedConfig(t, "agent.yaml"), "--config", overlay},
+		args:       []string{"--config", shippedConfig(t, "agent.yaml"), "--config", overlay, "--config", interval},
 		env: []string{
 			"OBTRACE_GATEWAY_ENDPOINT=" + gw.grpcAddr,
 			"OTELCOL_GATEWAY_TOKEN=" + testReceiverToken,

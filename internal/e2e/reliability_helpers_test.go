@@ -52,24 +52,31 @@ func shippedConfig(t *testing.T, name string) string {
 // collector merges --config files in order (maps deep, lists replaced), so everything else is
 // the shipped file's. Retries are made quicker so scenarios take seconds.
 func loopbackOverlay(ports collectorPorts, ingestURL string) string {
+	return portsOverlay(ports) + fmt.Sprintf(`
+exporters:
+  obtrace:
+    endpoint: "%s"
+    retry_on_failure: {initial_interval: 100ms, max_interval: 1s}
+`, ingestURL)
+}
+
+// portsOverlay moves a shipped config's OTLP receivers, health check and metrics onto the test's
+// loopback ports.
+func portsOverlay(ports collectorPorts) string {
 	return fmt.Sprintf(`
 receivers:
   otlp:
     protocols:
       grpc: {endpoint: "%[1]s"}
       http: {endpoint: "%[2]s"}
-exporters:
-  obtrace:
-    endpoint: "%[4]s"
-    retry_on_failure: {initial_interval: 100ms, max_interval: 1s}
 extensions:
   health_check: {endpoint: "%[3]s"}
 service:
   telemetry:
     metrics:
       readers:
-        - pull: {exporter: {prometheus: {host: 127.0.0.1, port: %[5]s}}}
-`, ports.GRPC, ports.HTTP, ports.Health, ingestURL, ports.Metrics)
+        - pull: {exporter: {prometheus: {host: 127.0.0.1, port: %[4]s}}}
+`, ports.GRPC, ports.HTTP, ports.Health, ports.Metrics)
 }
 
 // shippedRun is one way of running a shipped config on loopback: its command line and

@@ -127,15 +127,7 @@ func TestTailSamplingAcrossReplicas(t *testing.T) {
 	failed := traces / errEvery
 	// Every failed trace, whole, at one of the samplers.
 	waitFor(t, 60*time.Second, "every failed trace at a sampler", func() bool {
-		n := 0
-		for _, ingest := range []*fakeIngest{ingestA, ingestB} {
-			for tr, spans := range keptTraces(ingest) {
-				if strings.HasPrefix(tr, "p1err-") && spans == spansPerTrace {
-					n++
-				}
-			}
-		}
-		return n == failed
+		return wholeTraces("p1err-", ingestA, ingestB) == failed
 	})
 	// Decisions for the rest come at the same time; let the last exports land.
 	time.Sleep(3 * time.Second)
@@ -173,15 +165,7 @@ func TestTailSamplingAcrossReplicas(t *testing.T) {
 	aWhileDown := len(keptTraces(ingestA))
 	samplerB = runB.start(t)
 	waitFor(t, 90*time.Second, "every failed trace of phase 2 at a sampler", func() bool {
-		n := 0
-		for _, ingest := range []*fakeIngest{ingestA, ingestB} {
-			for tr, spans := range keptTraces(ingest) {
-				if strings.HasPrefix(tr, "p2err-") && spans == spansPerTrace {
-					n++
-				}
-			}
-		}
-		return n == 200/5
+		return wholeTraces("p2err-", ingestA, ingestB) == 200/5
 	})
 	time.Sleep(3 * time.Second)
 	keptP2 := checkWholeAndOnOneSampler(t, "p2", ingestA, ingestB)
@@ -190,6 +174,19 @@ func TestTailSamplingAcrossReplicas(t *testing.T) {
 	front.stop(t)
 	t.Logf("FIGURES tail sampling, sampler B stopped: 200 traces sent while it was down; A went on deciding its share (%d traces kept by A in all by then), B's share waited in the front tier's queue (retried) and B decided it after its restart: every failed trace of phase 2 arrived whole, %d phase-2 traces kept in all, 0 split across samplers",
 		aWhileDown, keptP2)
+}
+
+// wholeTraces counts the traces with the prefix that the ingests received whole.
+func wholeTraces(prefix string, ingests ...*fakeIngest) int {
+	n := 0
+	for _, ingest := range ingests {
+		for tr, spans := range keptTraces(ingest) {
+			if strings.HasPrefix(tr, prefix) && spans == spansPerTrace {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // checkWholeAndOnOneSampler checks that no trace with the prefix is split across samplers or
