@@ -88,6 +88,10 @@ type Config struct {
 	// It never fails or delays start. Skipped in auth.mode passthrough. See startup.go.
 	StartupCheck bool `mapstructure:"startup_check"`
 
+	// PersistentQueue is how the sending queue uses sending_queue.storage:
+	// group commit (groupcommit.go) and lazy bookkeeping (queuestorage.go).
+	PersistentQueue PersistentQueueConfig `mapstructure:"persistent_queue"`
+
 	// prevent unkeyed literal initialization
 	_ struct{}
 }
@@ -158,6 +162,7 @@ func (cfg *Config) Validate() error {
 	if cfg.Timeout < 0 {
 		errs = append(errs, fmt.Errorf("timeout: %v is negative; set a positive duration such as 5s", cfg.Timeout))
 	}
+	errs = append(errs, cfg.validatePersistentQueue())
 	return redactError(errors.Join(errs...), string(cfg.APIKey))
 }
 
@@ -252,4 +257,53 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// PersistentQueueConfig applies when sending_queue.storage is set.
+type PersistentQueueConfig struct {
+	// GroupCommit writes the requests that arrive while the queue's storage
+	// is busy as one queue item, in one transaction (default true).
+	GroupCommit bool `mapstructure:"group_commit"`
+	// GroupMaxItems is the most spans, data points or log records one group
+	// gathers (default 8192). A larger request is written alone, never split.
+	GroupMaxItems int `mapstructure:"group_max_items"`
+	// BookkeepingInterval is how long the queue's own bookkeeping (what was
+	// read, what was delivered) may wait in memory for the next write
+	// (default 1s). A crash loses at most that much of it: those items are
+	// delivered again. Items are always on disk before they are accepted.
+	// 0 writes (and fsyncs) the bookkeeping at once, as upstream does.
+	BookkeepingInterval time.Duration `mapstructure:"bookkeeping_interval"`
+}
+
+// persistent reports whether the sending queue has a storage extension.
+func (cfg *Config) persistent() bool {
+	return cfg.QueueConfig.HasValue() && cfg.QueueConfig.Get().StorageID != nil
+}
+
+// groupCommitOn reports whether requests pass through a groupCommit.
+func (cfg *Config) groupCommitOn() bool { return cfg.persistent() && cfg.PersistentQueue.GroupCommit }
+
+func (cfg *Config) validatePersistentQueue() error {
+	pq := cfg.PersistentQueue
+	if !cfg.persistent() {
+		return nil
+	}
+	var errs []error
+	if pq.BookkeepingInterval < 0 {
+		errs = append(errs, fmt.Errorf("`persistent_queue.bookkeeping_interval`: %v is negative; set a duration such as 1s, or 0 to write bookkeeping at once", pq.BookkeepingInterval))
+	}
+	if !pq.GroupCommit {
+		return errors.Join(errs...)
+	}
+	if pq.GroupMaxItems <= 0 {
+		errs = append(errs, fmt.Errorf("`persistent_queue.group_max_items`: %d is not positive; set it to the queue's batch size, such as 8192, or group_commit: false", pq.GroupMaxItems))
+	}
+	if cfg.QueueConfig.Get().BlockOnOverflow {
+		// A group is offered for all its requests at once, so it cannot
+		// give up when one client does; waiting for space could then last
+		// as long as an ingest outage.
+		errs = append(errs, errors.New("`persistent_queue.group_commit`: cannot be combined with sending_queue.block_on_overflow: true; "+
+			"set block_on_overflow: false (a full queue then refuses with a retryable error) or persistent_queue.group_commit: false"))
+	}
+	return errors.Join(errs...)
 }

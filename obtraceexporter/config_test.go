@@ -32,8 +32,9 @@ func TestCreateDefaultConfig(t *testing.T) {
 		QueueConfig: configoptional.Some(exporterhelper.NewDefaultQueueConfig()),
 		Auth:        AuthConfig{Mode: "api_key", FailureThreshold: 3, CoolOff: time.Minute, MaxTenants: 1000},
 
-		StartupCheck:   true,
-		QueueFileCheck: "fail",
+		StartupCheck:    true,
+		QueueFileCheck:  "fail",
+		PersistentQueue: PersistentQueueConfig{GroupCommit: true, GroupMaxItems: 8192, BookkeepingInterval: time.Second},
 	}, cfg)
 	assert.True(t, cfg.RetryConfig.Enabled, "retries are on by default")
 	assert.True(t, cfg.QueueConfig.HasValue(), "the sending queue is on by default")
@@ -118,6 +119,7 @@ func TestLoadConfig(t *testing.T) {
 				c.Auth = AuthConfig{Mode: "api_key", FailureThreshold: 5, CoolOff: 2 * time.Minute, MaxTenants: 200}
 				c.StartupCheck = false
 				c.QueueFileCheck = "quarantine"
+				c.PersistentQueue = PersistentQueueConfig{GroupCommit: true, GroupMaxItems: 2048, BookkeepingInterval: 500 * time.Millisecond}
 			}),
 		},
 		{
@@ -312,6 +314,30 @@ func TestValidate(t *testing.T) {
 			cfg:     valid(func(c *Config) { c.Timeout = -time.Second }),
 			wantErr: []string{"timeout", "positive"},
 		},
+		{name: "group_max_items 0 without a persistent queue", cfg: valid(func(c *Config) { c.PersistentQueue.GroupMaxItems = 0 })},
+		{
+			name:    "group_max_items 0",
+			cfg:     valid(func(c *Config) { c.PersistentQueue.GroupMaxItems = 0; withStorage(c) }),
+			wantErr: []string{"`persistent_queue.group_max_items`", "not positive", "8192"},
+		},
+		{
+			name:    "negative bookkeeping_interval",
+			cfg:     valid(func(c *Config) { c.PersistentQueue.BookkeepingInterval = -time.Second; withStorage(c) }),
+			wantErr: []string{"`persistent_queue.bookkeeping_interval`", "negative", "1s"},
+		},
+		{
+			name: "group_commit with block_on_overflow",
+			cfg: valid(func(c *Config) {
+				withStorage(c)
+				c.QueueConfig.Get().BlockOnOverflow = true
+			}),
+			wantErr: []string{"`persistent_queue.group_commit`", "block_on_overflow: false", "group_commit: false"},
+		},
+		{name: "block_on_overflow without group_commit", cfg: valid(func(c *Config) {
+			withStorage(c)
+			c.QueueConfig.Get().BlockOnOverflow = true
+			c.PersistentQueue.GroupCommit = false
+		})},
 		{name: "passthrough without api_key", cfg: valid(func(c *Config) {
 			c.APIKey = ""
 			c.Auth.Mode = "passthrough"
@@ -388,4 +414,10 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 	for _, want := range []string{"api_key is empty", "clear text", "headers"} {
 		assert.Contains(t, err.Error(), want)
 	}
+}
+
+// withStorage makes c's sending queue persistent.
+func withStorage(c *Config) {
+	storage := component.MustNewID("file_storage")
+	c.QueueConfig.Get().StorageID = &storage
 }

@@ -31,6 +31,7 @@ import (
 // upstream otlphttpexporter that does the OTLP/HTTP request.
 type obtraceExporter struct {
 	signal     signal
+	logger     *zap.Logger
 	url        string
 	apiKey     string
 	identity   identity
@@ -62,6 +63,7 @@ func newObtraceExporter(cfg *Config, set exporter.Settings, s signal) (*obtraceE
 	}
 	return &obtraceExporter{
 		signal:     s,
+		logger:     set.Logger,
 		url:        cfg.signalURL(s),
 		apiKey:     string(cfg.APIKey),
 		identity:   newIdentity(cfg.Identity),
@@ -96,13 +98,37 @@ func (e *obtraceExporter) guard(ctx context.Context) (context.Context, error) {
 	return withOnlyTenantKey(ctx, key), nil
 }
 
+// partitionKey names the requests that may share a queue item: all of them
+// with api_key, those of one tenant key in passthrough mode (the guard has
+// checked the key already).
+func (e *obtraceExporter) partitionKey(ctx context.Context) string {
+	if !e.passthrough {
+		return ""
+	}
+	key, _ := tenantKeyFromContext(ctx)
+	return key
+}
+
+// hostFor is the host exporterhelper is started with: with a persistent
+// queue and lazy bookkeeping, its storage extension hands out deferredClients.
+func (e *obtraceExporter) hostFor(cfg *Config) func(component.Host) component.Host {
+	if !cfg.persistent() || cfg.PersistentQueue.BookkeepingInterval == 0 {
+		return func(host component.Host) component.Host { return host }
+	}
+	return func(host component.Host) component.Host {
+		return deferredStorageHost{Host: host, storageID: *cfg.QueueConfig.Get().StorageID,
+			flushInterval: cfg.PersistentQueue.BookkeepingInterval, logger: e.logger}
+	}
+}
+
 // helperOptions are the exporterhelper options of this exporter: it owns the
 // queue and the retries; the upstream exporter runs without either.
 func (e *obtraceExporter) helperOptions(cfg *Config) []exporterhelper.Option {
 	return []exporterhelper.Option{
 		exporterhelper.WithStart(e.start),
 		exporterhelper.WithShutdown(e.shutdown),
-		exporterhelper.WithCapabilities(consumer.Capabilities{MutatesData: e.identity.mutates()}),
+		// Group commit moves each request's resources into its group's data.
+		exporterhelper.WithCapabilities(consumer.Capabilities{MutatesData: e.identity.mutates() || cfg.groupCommitOn()}),
 		// Like upstream: the HTTP client's timeout bounds each request.
 		exporterhelper.WithTimeout(exporterhelper.TimeoutConfig{Timeout: 0}),
 		exporterhelper.WithRetry(cfg.RetryConfig),
@@ -242,11 +268,19 @@ func (e *obtraceExporter) send(ctx context.Context, items int, services func() [
 }
 
 // The exporters handed to the pipeline: the exporterhelper exporters behind
-// the guard (see obtraceExporter.guard).
+// the guard (see obtraceExporter.guard), started with the host their queue's
+// storage comes from (hostFor), and with the group commit in front of them.
 
 type guardedTraces struct {
 	exporter.Traces
-	guard func(context.Context) (context.Context, error)
+	hostFor func(component.Host) component.Host
+	guard   func(context.Context) (context.Context, error)
+	// consume is Traces.ConsumeTraces, or a groupCommit in front of it.
+	consume func(context.Context, ptrace.Traces) error
+}
+
+func (g guardedTraces) Start(ctx context.Context, host component.Host) error {
+	return g.Traces.Start(ctx, g.hostFor(host))
 }
 
 func (g guardedTraces) ConsumeTraces(ctx context.Context, td ptrace.Traces) error {
@@ -254,12 +288,18 @@ func (g guardedTraces) ConsumeTraces(ctx context.Context, td ptrace.Traces) erro
 	if err != nil {
 		return err
 	}
-	return g.Traces.ConsumeTraces(ctx, td)
+	return g.consume(ctx, td)
 }
 
 type guardedMetrics struct {
 	exporter.Metrics
-	guard func(context.Context) (context.Context, error)
+	hostFor func(component.Host) component.Host
+	guard   func(context.Context) (context.Context, error)
+	consume func(context.Context, pmetric.Metrics) error
+}
+
+func (g guardedMetrics) Start(ctx context.Context, host component.Host) error {
+	return g.Metrics.Start(ctx, g.hostFor(host))
 }
 
 func (g guardedMetrics) ConsumeMetrics(ctx context.Context, md pmetric.Metrics) error {
@@ -267,12 +307,18 @@ func (g guardedMetrics) ConsumeMetrics(ctx context.Context, md pmetric.Metrics) 
 	if err != nil {
 		return err
 	}
-	return g.Metrics.ConsumeMetrics(ctx, md)
+	return g.consume(ctx, md)
 }
 
 type guardedLogs struct {
 	exporter.Logs
-	guard func(context.Context) (context.Context, error)
+	hostFor func(component.Host) component.Host
+	guard   func(context.Context) (context.Context, error)
+	consume func(context.Context, plog.Logs) error
+}
+
+func (g guardedLogs) Start(ctx context.Context, host component.Host) error {
+	return g.Logs.Start(ctx, g.hostFor(host))
 }
 
 func (g guardedLogs) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
@@ -280,7 +326,7 @@ func (g guardedLogs) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
 	if err != nil {
 		return err
 	}
-	return g.Logs.ConsumeLogs(ctx, ld)
+	return g.consume(ctx, ld)
 }
 
 // isRetryableStatus reports whether Obtrace ingest wants a request retried.

@@ -20,6 +20,9 @@ const (
 	defaultEndpoint = "https://ingest.obtrace.ai"
 	// defaultTimeout bounds one HTTP request.
 	defaultTimeout = 5 * time.Second
+	// defaultGroupMaxItems bounds one group commit: the size of the queue's
+	// batches (sending_queue.batch.min_size in configs/gateway.yaml).
+	defaultGroupMaxItems = 8192
 )
 
 // upstreamFactory creates the otlphttpexporter instances that do the OTLP/HTTP work.
@@ -46,6 +49,11 @@ func createDefaultConfig() component.Config {
 		QueueConfig:    configoptional.Some(exporterhelper.NewDefaultQueueConfig()),
 		StartupCheck:   true,
 		QueueFileCheck: queueFileCheckFail,
+		PersistentQueue: PersistentQueueConfig{
+			GroupCommit:         true,
+			GroupMaxItems:       defaultGroupMaxItems,
+			BookkeepingInterval: time.Second,
+		},
 		Auth: AuthConfig{
 			Mode:             authModeAPIKey,
 			FailureThreshold: defaultFailureThreshold,
@@ -70,7 +78,11 @@ func createTraces(ctx context.Context, set exporter.Settings, cfg component.Conf
 	if err != nil {
 		return nil, err
 	}
-	return guardedTraces{Traces: exp, guard: e.guard}, nil
+	consume := exp.ConsumeTraces
+	if oCfg.groupCommitOn() {
+		consume = newGroupCommit(oCfg.PersistentQueue.GroupMaxItems, e.partitionKey, exp.ConsumeTraces, moveTraces, spanCount).consume
+	}
+	return guardedTraces{Traces: exp, hostFor: e.hostFor(oCfg), guard: e.guard, consume: consume}, nil
 }
 
 func createMetrics(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Metrics, error) {
@@ -88,7 +100,11 @@ func createMetrics(ctx context.Context, set exporter.Settings, cfg component.Con
 	if err != nil {
 		return nil, err
 	}
-	return guardedMetrics{Metrics: exp, guard: e.guard}, nil
+	consume := exp.ConsumeMetrics
+	if oCfg.groupCommitOn() {
+		consume = newGroupCommit(oCfg.PersistentQueue.GroupMaxItems, e.partitionKey, exp.ConsumeMetrics, moveMetrics, dataPointCount).consume
+	}
+	return guardedMetrics{Metrics: exp, hostFor: e.hostFor(oCfg), guard: e.guard, consume: consume}, nil
 }
 
 func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config) (exporter.Logs, error) {
@@ -106,5 +122,9 @@ func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config
 	if err != nil {
 		return nil, err
 	}
-	return guardedLogs{Logs: exp, guard: e.guard}, nil
+	consume := exp.ConsumeLogs
+	if oCfg.groupCommitOn() {
+		consume = newGroupCommit(oCfg.PersistentQueue.GroupMaxItems, e.partitionKey, exp.ConsumeLogs, moveLogs, logRecordCount).consume
+	}
+	return guardedLogs{Logs: exp, hostFor: e.hostFor(oCfg), guard: e.guard, consume: consume}, nil
 }

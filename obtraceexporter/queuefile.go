@@ -63,7 +63,7 @@ func (c *queueFileCheck) run(host component.Host) error {
 	if !ok {
 		return nil // exporterhelper reports the missing extension
 	}
-	dir, ok := fileStorageDirectory(ext)
+	dir, ok := fileStorageDirectory(unwrapStorage(ext))
 	if !ok {
 		c.logger.Warn("queue file check skipped: cannot learn the directory of the storage extension (file_storage changed?)",
 			zap.String("storage", c.storageID.String()))
