@@ -61,14 +61,10 @@ func newRejectionLogger(logger *zap.Logger, interval time.Duration) *rejectionLo
 	}
 }
 
-// log reports a refused request, or counts it if the last report of the same
-// status is more recent than the interval. fields must not contain the API key.
-func (l *rejectionLogger) log(status int, fields ...zap.Field) {
-	l.logFor(status, "", fields...)
-}
-
-// logFor is log for one key fingerprint (passthrough mode): each key has its
-// own interval, so one tenant's storm does not hide another tenant's refusal.
+// logFor reports a refused request, or counts it if the last report of the
+// same status and key fingerprint ("" in api_key mode) is more recent than the
+// interval: each key has its own interval, so one tenant's storm does not hide
+// another tenant's refusal. fields must not contain the API key.
 func (l *rejectionLogger) logFor(status int, fingerprint string, fields ...zap.Field) {
 	suppressed, ok := l.allow(fmt.Sprintf("%d/%s", status, fingerprint))
 	if !ok {

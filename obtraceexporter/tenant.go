@@ -132,11 +132,10 @@ type breaker struct {
 }
 
 type tenantState struct {
-	sum         [32]byte
-	failures    int       // consecutive 401/403 answers
-	lastStatus  int       // the last of them
-	openUntil   time.Time // data with this key is refused until then
-	openedTimes int
+	sum        [32]byte
+	failures   int       // consecutive 401/403 answers
+	lastStatus int       // the last of them
+	openUntil  time.Time // data with this key is refused until then
 }
 
 func newBreaker(threshold int, coolOff time.Duration, maxTenants int) *breaker {
@@ -194,7 +193,6 @@ func (b *breaker) record(key string, statusCode int) (opened bool) {
 		st.lastStatus = statusCode
 		if st.failures >= b.threshold {
 			st.openUntil = b.now().Add(b.coolOff)
-			st.openedTimes++
 			return true
 		}
 	case statusCode >= 200 && statusCode <= 299:
