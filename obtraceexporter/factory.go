@@ -20,6 +20,11 @@ const (
 	defaultEndpoint = "https://ingest.obtrace.ai"
 	// defaultTimeout bounds one HTTP request.
 	defaultTimeout = 5 * time.Second
+
+	// The per-key auth circuit breaker (auth.* in passthrough mode).
+	defaultFailureThreshold = 3
+	defaultCoolOff          = time.Minute
+	defaultMaxTenants       = 1000
 )
 
 // upstreamFactory creates the otlphttpexporter instances that do the OTLP/HTTP work.

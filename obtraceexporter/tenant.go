@@ -40,18 +40,9 @@ import (
 // Keys are never logged: logs and metrics name a key by its fingerprint, the
 // first 8 hex digits of its SHA-256.
 
-const (
-	authModeAPIKey      = "api_key"
-	authModePassthrough = "passthrough"
-
-	// metadataAuthorization is the client metadata key holding the incoming
-	// Authorization header (metadata keys are case-insensitive).
-	metadataAuthorization = "authorization"
-
-	defaultFailureThreshold = 3
-	defaultCoolOff          = time.Minute
-	defaultMaxTenants       = 1000
-)
+// metadataAuthorization is the client metadata key holding the incoming
+// Authorization header (metadata keys are case-insensitive).
+const metadataAuthorization = "authorization"
 
 // keyFingerprint names a key in logs and metrics without revealing it.
 func keyFingerprint(key string) string {
