@@ -3,7 +3,6 @@ package obtraceexporter // import "github.com/obtraceai/otelcol-obtrace/obtracee
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -17,9 +16,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
-	"go.opentelemetry.io/otel/metric/noop"
 	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
 
 	"github.com/obtraceai/otelcol-obtrace/obtraceexporter/internal/metadata"
 )
@@ -279,47 +276,4 @@ func (g guardedLogs) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
 		return err
 	}
 	return g.Logs.ConsumeLogs(ctx, ld)
-}
-
-// upstreamSettings are the settings the upstream otlphttpexporter is created
-// with.
-//
-//   - Its ID has the upstream type (the upstream factory insists) and this
-//     component's ID as name, e.g. otlp_http/obtrace/prod.
-//   - Its metrics go to a no-op MeterProvider: the upstream's exporterhelper
-//     would otherwise count every attempt again under otelcol_exporter_*, which
-//     this component's own exporterhelper already reports once per request.
-//   - Its logger is this component's logger minus the upstream exporterhelper's
-//     per-attempt "Exporting failed. Rejecting data." error, which would be
-//     wrong here: this component retries (and logs) retryable failures itself.
-//     Its "Partial success response" warning is dropped too: it logs ingest's
-//     message as is, and this component logs it redacted and bounded (send).
-//     The upstream exporter's other logs go through.
-func upstreamSettings(set exporter.Settings, upstreamType component.Type) exporter.Settings {
-	up := set
-	up.ID = component.NewIDWithName(upstreamType, set.ID.String())
-	up.Logger = set.Logger.WithOptions(zap.WrapCore(func(c zapcore.Core) zapcore.Core {
-		return dropMessageCore{Core: c, prefixes: []string{"Exporting failed. Rejecting data.", "Partial success response"}}
-	}))
-	up.MeterProvider = noop.NewMeterProvider()
-	return up
-}
-
-// dropMessageCore drops log entries whose message starts with one of prefixes.
-type dropMessageCore struct {
-	zapcore.Core
-	prefixes []string
-}
-
-func (c dropMessageCore) With(fields []zapcore.Field) zapcore.Core {
-	return dropMessageCore{Core: c.Core.With(fields), prefixes: c.prefixes}
-}
-
-func (c dropMessageCore) Check(entry zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
-	for _, prefix := range c.prefixes {
-		if strings.HasPrefix(entry.Message, prefix) {
-			return ce
-		}
-	}
-	return c.Core.Check(entry, ce)
 }

@@ -79,12 +79,10 @@ func newStartupCheck(cfg *Config, set exporter.Settings) *startupCheck {
 	}
 	body, _ := json.Marshal(initRequest{SDK: defaultServiceName, SDKVersion: set.BuildInfo.Version, ServiceName: service})
 
-	// The exporter's own client settings (TLS, timeout, headers including
-	// "Authorization: Bearer <api_key>", proxy and connection defaults),
-	// minus the response observer, which only serves export calls, and minus
-	// compression: the handshake is a small uncompressed JSON body.
-	client := cfg.upstreamConfig(signalTraces).ClientConfig
-	client.Middlewares = nil
+	// The exporter's own client settings, without the response observer
+	// (it serves export calls only) and without compression: the handshake is
+	// a small uncompressed JSON body.
+	client := cfg.clientConfig()
 	client.Compression = configcompression.Type("")
 	if client.Timeout <= 0 {
 		client.Timeout = defaultTimeout
