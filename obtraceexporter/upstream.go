@@ -80,16 +80,8 @@ func (cfg *Config) clientConfig() confighttp.ClientConfig {
 }
 
 // upstreamConfig translates the configuration into the otlphttpexporter
-// configuration used to send one signal.
-//
-// Queueing and retrying are NOT delegated: the upstream exporter is used
-// synchronously (no queue, no retry) underneath this exporter's own
-// exporterhelper, which owns sending_queue and retry_on_failure. That way each
-// upstream call is exactly one HTTP request whose item count and HTTP outcome
-// this exporter sees together, which the per-item telemetry and the
-// 401/403 diagnostics need. Everything about OTLP/HTTP itself (encoding,
-// compression, status handling, Retry-After on 429/503, partial success) is
-// the upstream code.
+// configuration used to send one signal: without queue and retries, which
+// this component's exporterhelper owns (see "Upstream exporter" in doc.go).
 func (cfg *Config) upstreamConfig(s signal) *otlphttpexporter.Config {
 	up := otlphttpexporter.NewFactory().CreateDefaultConfig().(*otlphttpexporter.Config)
 
