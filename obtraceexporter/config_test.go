@@ -251,7 +251,7 @@ func TestValidate(t *testing.T) {
 		{
 			name:    "missing api_key",
 			cfg:     valid(func(c *Config) { c.APIKey = "" }),
-			wantErr: []string{"api_key", "OBTRACE_API_KEY"},
+			wantErr: []string{"`api_key`: ", "OBTRACE_API_KEY"},
 		},
 		{
 			name:    "browser key",
@@ -261,27 +261,27 @@ func TestValidate(t *testing.T) {
 		{
 			name:    "key with trailing newline",
 			cfg:     valid(func(c *Config) { c.APIKey = key + "\n" }),
-			wantErr: []string{"api_key", "whitespace", "OBTRACE_API_KEY"},
+			wantErr: []string{"`api_key`: ", "whitespace", "OBTRACE_API_KEY"},
 		},
 		{
 			name:    "endpoint without scheme",
 			cfg:     valid(func(c *Config) { c.Endpoint = "ingest.obtrace.ai" }),
-			wantErr: []string{"endpoint", "absolute http:// or https:// URL"},
+			wantErr: []string{"`endpoint`: ", "absolute http:// or https:// URL"},
 		},
 		{
 			name:    "endpoint with another scheme",
 			cfg:     valid(func(c *Config) { c.Endpoint = "ftp://ingest.obtrace.ai" }),
-			wantErr: []string{"endpoint", "absolute http:// or https:// URL"},
+			wantErr: []string{"`endpoint`: ", "absolute http:// or https:// URL"},
 		},
 		{
 			name:    "endpoint without host",
 			cfg:     valid(func(c *Config) { c.Endpoint = "https:///otlp" }),
-			wantErr: []string{"endpoint", "with a host"},
+			wantErr: []string{"`endpoint`: ", "with a host"},
 		},
 		{
 			name:    "endpoint that does not parse",
 			cfg:     valid(func(c *Config) { c.Endpoint = "https://ingest obtrace.ai:port" }),
-			wantErr: []string{"endpoint", "not a valid URL"},
+			wantErr: []string{"`endpoint`: ", "not a valid URL"},
 		},
 		{
 			name:    "empty endpoint",
@@ -291,41 +291,41 @@ func TestValidate(t *testing.T) {
 		{
 			name:    "plain http to a remote host",
 			cfg:     valid(func(c *Config) { c.Endpoint = "http://ingest.obtrace.ai" }),
-			wantErr: []string{"endpoint", "http://", "clear text", "https://", "allow_insecure_http: true"},
+			wantErr: []string{"`endpoint`: ", "http://", "clear text", "https://", "allow_insecure_http: true"},
 		},
 		{
 			name:    "traces_endpoint over plain http",
 			cfg:     valid(func(c *Config) { c.TracesEndpoint = "http://10.1.2.3:4318/otlp/v1/traces" }),
-			wantErr: []string{"traces_endpoint", "clear text", "allow_insecure_http"},
+			wantErr: []string{"`traces_endpoint`: ", "clear text", "allow_insecure_http"},
 		},
 		{
 			name:    "metrics_endpoint malformed",
 			cfg:     valid(func(c *Config) { c.MetricsEndpoint = "/otlp/v1/metrics" }),
-			wantErr: []string{"metrics_endpoint", "absolute http:// or https:// URL"},
+			wantErr: []string{"`metrics_endpoint`: ", "absolute http:// or https:// URL"},
 		},
 		{
 			name:    "logs_endpoint malformed",
 			cfg:     valid(func(c *Config) { c.LogsEndpoint = "::not-a-url" }),
-			wantErr: []string{"logs_endpoint", "not a valid URL"},
+			wantErr: []string{"`logs_endpoint`: ", "not a valid URL"},
 		},
 		{
 			name: "Authorization in headers",
 			cfg: valid(func(c *Config) {
 				c.Headers = configopaque.MapList{{Name: "Authorization", Value: "Bearer other"}}
 			}),
-			wantErr: []string{"headers", "Authorization", "api_key", "remove"},
+			wantErr: []string{"`headers`: ", "Authorization", "api_key", "remove"},
 		},
 		{
 			name: "authorization in headers, any case",
 			cfg: valid(func(c *Config) {
 				c.Headers = configopaque.MapList{{Name: "X-Ok", Value: "1"}, {Name: "AUTHORIZATION", Value: "Bearer other"}}
 			}),
-			wantErr: []string{"headers", "AUTHORIZATION", "api_key"},
+			wantErr: []string{"`headers`: ", "AUTHORIZATION", "api_key"},
 		},
 		{
 			name:    "negative timeout",
 			cfg:     valid(func(c *Config) { c.Timeout = -time.Second }),
-			wantErr: []string{"timeout", "positive"},
+			wantErr: []string{"`timeout`: ", "positive"},
 		},
 		{name: "passthrough without api_key", cfg: valid(func(c *Config) {
 			c.APIKey = ""
@@ -372,7 +372,7 @@ func TestValidate(t *testing.T) {
 		{
 			name:    "key pasted into the endpoint is redacted",
 			cfg:     valid(func(c *Config) { c.Endpoint = "ftp://ingest.obtrace.ai/" + key }),
-			wantErr: []string{"endpoint", "[REDACTED]"},
+			wantErr: []string{"`endpoint`: ", "[REDACTED]"},
 		},
 	}
 	for _, tt := range tests {
@@ -385,6 +385,9 @@ func TestValidate(t *testing.T) {
 			require.Error(t, err)
 			for _, want := range tt.wantErr {
 				assert.Contains(t, err.Error(), want)
+			}
+			for _, line := range strings.Split(err.Error(), "\n") {
+				assert.Regexp(t, "^(auth: )?`[a-z_.]+`: ", line, "one shape: `key`: problem; fix")
 			}
 			assert.NotContains(t, err.Error(), key)
 			if tt.cfg.APIKey != "" {
