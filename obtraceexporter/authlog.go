@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 )
 
 // rejectionLogInterval is the shortest time between two error logs for the
@@ -61,78 +62,66 @@ func newRejectionLogger(logger *zap.Logger, interval time.Duration) *rejectionLo
 	}
 }
 
-// log reports a refused request, or counts it if the last report of the same
-// status is more recent than the interval. fields must not contain the API key.
-func (l *rejectionLogger) log(status int, fields ...zap.Field) {
-	l.logFor(status, "", fields...)
-}
-
-// logFor is log for one key fingerprint (passthrough mode): each key has its
-// own interval, so one tenant's storm does not hide another tenant's refusal.
+// logFor reports a refused request, or counts it if the last report of the
+// same status and key fingerprint ("" in api_key mode) is more recent than the
+// interval: each key has its own interval, so one tenant's storm does not hide
+// another tenant's refusal. fields must not contain the API key.
 func (l *rejectionLogger) logFor(status int, fingerprint string, fields ...zap.Field) {
-	suppressed, ok := l.allow(fmt.Sprintf("%d/%s", status, fingerprint))
-	if !ok {
-		return
-	}
 	message := "Obtrace ingest refused the request; the data is dropped and not retried"
 	if isRedirect(status) {
 		message = "Obtrace ingest redirected the request, which is not followed; the data is dropped and not retried: fix endpoint"
 	}
-	l.logger.Error(message,
+	l.emit(zapcore.ErrorLevel, fmt.Sprintf("%d/%s", status, fingerprint), message,
 		append([]zap.Field{
 			zap.Int("http.response.status_code", status),
 			zap.String("hint", rejectionHint(status)),
-			zap.Int("suppressed_since_last_log", suppressed),
 		}, fields...)...)
 }
 
 // logOpened reports that a key's circuit breaker opened.
 func (l *rejectionLogger) logOpened(fingerprint string, status int, coolOff time.Duration, fields ...zap.Field) {
-	suppressed, ok := l.allow("opened/" + fingerprint)
-	if !ok {
-		return
-	}
-	l.logger.Error("Obtrace keeps refusing this tenant's API key; its data is refused at the gateway for the cool-off period, other tenants are not affected",
+	l.emit(zapcore.ErrorLevel, "opened/"+fingerprint,
+		"Obtrace keeps refusing this tenant's API key; its data is refused at the gateway for the cool-off period, other tenants are not affected",
 		append([]zap.Field{
 			zap.String("key_fingerprint", fingerprint),
 			zap.Int("http.response.status_code", status),
 			zap.String("hint", rejectionHint(status)),
 			zap.Duration("cool_off", coolOff),
-			zap.Int("suppressed_since_last_log", suppressed),
 		}, fields...)...)
 }
 
 // logRefused reports queued data dropped before sending (no usable key, or
 // the key's breaker is open).
 func (l *rejectionLogger) logRefused(fingerprint string, err error, fields ...zap.Field) {
-	suppressed, ok := l.allow("refused/" + fingerprint)
-	if !ok {
-		return
-	}
-	l.logger.Error("Queued data dropped without sending it",
+	l.emit(zapcore.ErrorLevel, "refused/"+fingerprint, "Queued data dropped without sending it",
 		append([]zap.Field{
 			zap.String("key_fingerprint", fingerprint),
 			zap.String("reason", err.Error()),
-			zap.Int("suppressed_since_last_log", suppressed),
 		}, fields...)...)
 }
 
 // logPartialSuccess reports a partial-success response. message must already
 // be redacted and bounded (ingestMessage).
 func (l *rejectionLogger) logPartialSuccess(fingerprint, message string, rejected int64, fields ...zap.Field) {
-	suppressed, ok := l.allow("partial/" + fingerprint)
-	if !ok {
-		return
-	}
 	if fingerprint != "" {
 		fields = append(fields, zap.String("key_fingerprint", fingerprint))
 	}
-	l.logger.Warn("Partial success response from Obtrace ingest; the rejected items are dropped",
+	l.emit(zapcore.WarnLevel, "partial/"+fingerprint, "Partial success response from Obtrace ingest; the rejected items are dropped",
 		append([]zap.Field{
 			zap.String("message", message),
 			zap.Int64("rejected_items", rejected),
-			zap.Int("suppressed_since_last_log", suppressed),
 		}, fields...)...)
+}
+
+// emit logs message at level with fields and the number of entries for key
+// suppressed since the last one, unless that last one is more recent than
+// the interval; then it only counts this one.
+func (l *rejectionLogger) emit(level zapcore.Level, key, message string, fields ...zap.Field) {
+	suppressed, ok := l.allow(key)
+	if !ok {
+		return
+	}
+	l.logger.Log(level, message, append(fields, zap.Int("suppressed_since_last_log", suppressed))...)
 }
 
 // allow reports whether an entry for key may be logged now, and how many were

@@ -1,10 +1,12 @@
 package obtraceexporter // import "github.com/obtraceai/otelcol-obtrace/obtraceexporter"
 
 import (
+	"encoding"
 	"errors"
 	"fmt"
 	"net"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -113,12 +115,13 @@ type IdentityConfig struct {
 	OverrideIdentity bool `mapstructure:"override_identity"`
 }
 
-// AuthConfig chooses the key each request is sent with. See tenant.go.
+// AuthConfig chooses the key each request is sent with (tenant pass-through:
+// see doc.go).
 type AuthConfig struct {
 	// Mode is "api_key" (default: every request carries api_key) or
 	// "passthrough" (every request carries the API key its client sent in
 	// "Authorization: Bearer <key>"; api_key must then be empty).
-	Mode string `mapstructure:"mode"`
+	Mode AuthMode `mapstructure:"mode"`
 	// FailureThreshold is the number of consecutive 401/403 answers for one
 	// key (passthrough) after which that key's data is refused at once.
 	FailureThreshold int `mapstructure:"failure_threshold"`
@@ -132,6 +135,39 @@ type AuthConfig struct {
 
 func (a AuthConfig) passthrough() bool { return a.Mode == authModePassthrough }
 
+// AuthMode is whose API key authenticates each request.
+type AuthMode string
+
+const (
+	// authModeAPIKey sends every request with api_key.
+	authModeAPIKey AuthMode = "api_key"
+	// authModePassthrough sends every request with its client's own key.
+	authModePassthrough AuthMode = "passthrough"
+)
+
+var _ encoding.TextUnmarshaler = (*AuthMode)(nil)
+
+// UnmarshalText refuses any mode but api_key and passthrough, so a mistyped
+// auth.mode stops the collector when it loads its configuration.
+func (m *AuthMode) UnmarshalText(text []byte) error {
+	if m == nil {
+		return errors.New("cannot unmarshal to a nil *AuthMode")
+	}
+	mode := AuthMode(text)
+	if err := mode.validate(); err != nil {
+		return err
+	}
+	*m = mode
+	return nil
+}
+
+func (m AuthMode) validate() error {
+	if m == authModeAPIKey || m == authModePassthrough {
+		return nil
+	}
+	return fmt.Errorf("%q is not supported; use api_key (every request carries api_key) or passthrough (every request carries its client's own key)", string(m))
+}
+
 var _ component.Config = (*Config)(nil)
 
 const (
@@ -142,75 +178,79 @@ const (
 	headerAuthorization = "Authorization"
 )
 
-// Validate checks the configuration. Every error names the setting to change.
-// No error text contains the API key.
+// Validate checks the configuration. Every error has the shape
+// "`key`: problem; fix", and none contains the API key. The auth block checks
+// itself (AuthConfig.Validate); Validate checks how it combines with the rest.
 func (cfg *Config) Validate() error {
 	var errs []error
-	errs = append(errs, cfg.validateAuth()...)
-	if !cfg.Auth.passthrough() {
+	if cfg.Auth.passthrough() {
+		errs = append(errs, cfg.validatePassthrough()...)
+	} else {
 		errs = append(errs, cfg.validateAPIKey())
 	}
 	errs = append(errs, cfg.validateEndpoints()...)
 	for name := range cfg.Headers.Iter {
 		if strings.EqualFold(strings.TrimSpace(name), headerAuthorization) {
-			errs = append(errs, fmt.Errorf("headers: %q may not be set; the exporter sends \"Authorization: Bearer <api_key>\" itself, so put the key in api_key and remove this header", name))
+			errs = append(errs, fmt.Errorf("`headers`: %q may not be set, the exporter sends \"Authorization: Bearer <api_key>\" itself; put the key in api_key and remove this header", name))
 		}
 	}
 	if cfg.QueueFileCheck != queueFileCheckFail && cfg.QueueFileCheck != queueFileCheckQuarantine {
 		errs = append(errs, fmt.Errorf("`queue_file_check`: %q is not supported; use fail (a damaged queue file stops start) or quarantine (it is moved aside and the queue starts empty)", cfg.QueueFileCheck))
 	}
 	if cfg.Timeout < 0 {
-		errs = append(errs, fmt.Errorf("timeout: %v is negative; set a positive duration such as 5s", cfg.Timeout))
+		errs = append(errs, fmt.Errorf("`timeout`: %v is negative; set a positive duration such as 5s", cfg.Timeout))
 	}
 	errs = append(errs, cfg.validatePersistentQueue())
 	return redactError(errors.Join(errs...), string(cfg.APIKey))
 }
 
-func (cfg *Config) validateAuth() []error {
+// validatePassthrough checks what auth.mode passthrough asks of the rest of
+// the configuration.
+func (cfg *Config) validatePassthrough() []error {
 	var errs []error
-	a := cfg.Auth
-	switch a.Mode {
-	case authModeAPIKey:
-	case authModePassthrough:
-		if cfg.APIKey != "" {
-			errs = append(errs, errors.New("auth.mode is passthrough, so api_key must be empty: each request is sent with the key its client sent; "+
-				"remove api_key (data without a key is refused, never sent with a shared key), or use auth.mode: api_key"))
+	if cfg.APIKey != "" {
+		errs = append(errs, errors.New("`api_key`: must be empty when auth.mode is passthrough, as each request is sent with the key its client sent; "+
+			"remove api_key (data without a key is refused, never sent with a shared key), or use auth.mode: api_key"))
+	}
+	if cfg.QueueConfig.HasValue() && cfg.QueueConfig.Get().Batch.HasValue() {
+		partition := cfg.QueueConfig.Get().Batch.Get().Partition.MetadataKeys
+		if !slices.ContainsFunc(partition, func(k string) bool { return strings.EqualFold(k, metadataAuthorization) }) {
+			errs = append(errs, errors.New("`sending_queue.batch.partition.metadata_keys`: lacks authorization while auth.mode is passthrough, so batches would mix tenants; "+
+				"add sending_queue.batch.partition.metadata_keys: [authorization]"))
 		}
-		if cfg.QueueConfig.HasValue() && cfg.QueueConfig.Get().Batch.HasValue() {
-			found := false
-			for _, k := range cfg.QueueConfig.Get().Batch.Get().Partition.MetadataKeys {
-				found = found || strings.EqualFold(k, metadataAuthorization)
-			}
-			if !found {
-				errs = append(errs, errors.New("auth.mode is passthrough and sending_queue.batch is set without partition.metadata_keys: [authorization]: "+
-					"batches would mix tenants; add sending_queue.batch.partition.metadata_keys: [authorization]"))
-			}
-		}
-	default:
-		errs = append(errs, fmt.Errorf("auth.mode %q is not supported: use api_key (every request carries api_key) or passthrough (every request carries its client's own key)", a.Mode))
-	}
-	if a.FailureThreshold < 1 {
-		errs = append(errs, fmt.Errorf("auth.failure_threshold: %d must be at least 1 (consecutive 401/403 answers for one key before its data is refused)", a.FailureThreshold))
-	}
-	if a.CoolOff <= 0 {
-		errs = append(errs, fmt.Errorf("auth.cool_off: %v must be a positive duration such as 60s", a.CoolOff))
-	}
-	if a.MaxTenants < 1 {
-		errs = append(errs, fmt.Errorf("auth.max_tenants: %d must be at least 1", a.MaxTenants))
 	}
 	return errs
+}
+
+// Validate checks the auth settings on their own. The collector's
+// confmap.Validate calls it and prefixes its errors with the path ("auth: ").
+func (a *AuthConfig) Validate() error {
+	var errs []error
+	if err := a.Mode.validate(); err != nil {
+		errs = append(errs, fmt.Errorf("`mode`: %w", err))
+	}
+	if a.FailureThreshold < 1 {
+		errs = append(errs, fmt.Errorf("`failure_threshold`: %d is below 1; set at least 1, the number of consecutive 401/403 answers for one key before its data is refused (default %d)", a.FailureThreshold, defaultFailureThreshold))
+	}
+	if a.CoolOff <= 0 {
+		errs = append(errs, fmt.Errorf("`cool_off`: %v is not positive; set a positive duration such as 60s", a.CoolOff))
+	}
+	if a.MaxTenants < 1 {
+		errs = append(errs, fmt.Errorf("`max_tenants`: %d is below 1; set at least 1, the number of keys whose breaker state is kept (default %d)", a.MaxTenants, defaultMaxTenants))
+	}
+	return errors.Join(errs...)
 }
 
 func (cfg *Config) validateAPIKey() error {
 	key := string(cfg.APIKey)
 	switch {
 	case key == "":
-		return errors.New(`api_key is empty: set api_key (usually api_key: "${env:OBTRACE_API_KEY}") and make sure the OBTRACE_API_KEY environment variable holds an Obtrace server key`)
+		return errors.New("`api_key`: empty; set api_key (usually api_key: \"${env:OBTRACE_API_KEY}\") and make sure the OBTRACE_API_KEY environment variable holds an Obtrace server key")
 	case strings.HasPrefix(key, browserKeyPrefix):
-		return errors.New("api_key is an Obtrace browser key (prefix obt_pub_), which is ingest-only for browsers and cannot be used by a collector: " +
+		return errors.New("`api_key`: an Obtrace browser key (prefix obt_pub_), which is ingest-only for browsers and cannot be used by a collector; " +
 			"create a server key (prefix obt_live_, obt_stg_ or obt_dev_) in Obtrace and put it in OBTRACE_API_KEY")
 	case strings.IndexFunc(key, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0:
-		return errors.New("api_key contains whitespace or control characters (often a trailing newline from a file or secret): remove them from OBTRACE_API_KEY")
+		return errors.New("`api_key`: contains whitespace or control characters (often a trailing newline from a file or secret); remove them from OBTRACE_API_KEY")
 	}
 	return nil
 }
@@ -219,7 +259,7 @@ func (cfg *Config) validateEndpoints() []error {
 	var errs []error
 	if cfg.Endpoint == "" {
 		if cfg.TracesEndpoint == "" || cfg.MetricsEndpoint == "" || cfg.LogsEndpoint == "" {
-			errs = append(errs, fmt.Errorf("endpoint is empty: set endpoint to the Obtrace ingest base URL (default %s), or set all of traces_endpoint, metrics_endpoint and logs_endpoint", defaultEndpoint))
+			errs = append(errs, fmt.Errorf("`endpoint`: empty; set endpoint to the Obtrace ingest base URL (default %s), or set all of traces_endpoint, metrics_endpoint and logs_endpoint", defaultEndpoint))
 		}
 	} else {
 		errs = append(errs, cfg.validateURL("endpoint", cfg.Endpoint))
@@ -241,10 +281,10 @@ func (cfg *Config) validateEndpoints() []error {
 func (cfg *Config) validateURL(name, raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Hostname() == "" {
-		return fmt.Errorf("%s %q is not a valid URL: it must be an absolute http:// or https:// URL with a host, for example %s", name, raw, defaultEndpoint)
+		return fmt.Errorf("`%s`: %q is not a valid URL; use an absolute http:// or https:// URL with a host, for example %s", name, raw, defaultEndpoint)
 	}
 	if u.Scheme == "http" && !cfg.AllowInsecureHTTP && !isLoopback(u.Hostname()) {
-		return fmt.Errorf("%s %q uses plain http:// to a host that is not loopback, so the API key would cross the network in clear text: use https://, or set allow_insecure_http: true if the network path is trusted", name, raw)
+		return fmt.Errorf("`%s`: %q uses plain http:// to a host that is not loopback, so the API key would cross the network in clear text; use https://, or set allow_insecure_http: true if the network path is trusted", name, raw)
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package obtraceexporter
 
 import (
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -169,32 +170,46 @@ func TestLoadConfig(t *testing.T) {
 }
 
 func TestLoadConfigInvalid(t *testing.T) {
-	t.Run("browser key", func(t *testing.T) {
-		cfg, err := loadConfig(t, "browserkey")
-		require.NoError(t, err)
-		err = confmap.Validate(cfg)
-		require.Error(t, err)
-		assert.Contains(t, err.Error(), "browser key")
-		assert.NotContains(t, err.Error(), string(cfg.APIKey))
-	})
-	t.Run("authorization header", func(t *testing.T) {
-		cfg, err := loadConfig(t, "authheader")
-		require.NoError(t, err)
-		err = confmap.Validate(cfg)
-		require.Error(t, err)
-		assert.Contains(t, err.Error(), "headers")
-		assert.Contains(t, err.Error(), "api_key")
-	})
-	t.Run("unknown key", func(t *testing.T) {
-		_, err := loadConfig(t, "unknownkey")
-		require.Error(t, err)
-		assert.Contains(t, err.Error(), "tennant_id")
-	})
-	t.Run("startup_check not a bool", func(t *testing.T) {
-		_, err := loadConfig(t, "badstartupcheck")
-		require.Error(t, err)
-		assert.Contains(t, err.Error(), "startup_check")
-	})
+	tests := []struct {
+		name string
+		// atLoad: the error comes from unmarshalling, else from validation.
+		atLoad  bool
+		wantErr []string
+	}{
+		{name: "browserkey", wantErr: []string{"browser key"}},
+		{name: "authheader", wantErr: []string{"headers", "api_key"}},
+		{name: "unknownkey", atLoad: true, wantErr: []string{"tennant_id"}},
+		{name: "badstartupcheck", atLoad: true, wantErr: []string{"startup_check"}},
+		{name: "badauthmode", atLoad: true, wantErr: []string{"'auth.mode'", `"per_tenant" is not supported`, "api_key", "passthrough"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := loadConfig(t, tt.name)
+			if !tt.atLoad {
+				require.NoError(t, err)
+				err = confmap.Validate(cfg)
+				assert.NotContains(t, fmt.Sprint(err), string(cfg.APIKey))
+			}
+			require.Error(t, err)
+			for _, want := range tt.wantErr {
+				assert.Contains(t, err.Error(), want)
+			}
+		})
+	}
+}
+
+func TestAuthModeUnmarshalText(t *testing.T) {
+	for _, mode := range []AuthMode{authModeAPIKey, authModePassthrough} {
+		var m AuthMode
+		require.NoError(t, m.UnmarshalText([]byte(mode)))
+		assert.Equal(t, mode, m)
+	}
+	for _, bad := range []string{"", "API_KEY", "per_tenant", " passthrough"} {
+		m := authModeAPIKey
+		require.ErrorContains(t, m.UnmarshalText([]byte(bad)), "is not supported; use api_key", bad)
+		assert.Equal(t, authModeAPIKey, m, "unchanged by a refused value")
+	}
+	require.Error(t, (*AuthMode)(nil).UnmarshalText([]byte("api_key")))
 }
 
 func TestValidate(t *testing.T) {
@@ -238,7 +253,7 @@ func TestValidate(t *testing.T) {
 		{
 			name:    "missing api_key",
 			cfg:     valid(func(c *Config) { c.APIKey = "" }),
-			wantErr: []string{"api_key", "OBTRACE_API_KEY"},
+			wantErr: []string{"`api_key`: ", "OBTRACE_API_KEY"},
 		},
 		{
 			name:    "browser key",
@@ -248,71 +263,71 @@ func TestValidate(t *testing.T) {
 		{
 			name:    "key with trailing newline",
 			cfg:     valid(func(c *Config) { c.APIKey = key + "\n" }),
-			wantErr: []string{"api_key", "whitespace", "OBTRACE_API_KEY"},
+			wantErr: []string{"`api_key`: ", "whitespace", "OBTRACE_API_KEY"},
 		},
 		{
 			name:    "endpoint without scheme",
 			cfg:     valid(func(c *Config) { c.Endpoint = "ingest.obtrace.ai" }),
-			wantErr: []string{"endpoint", "absolute http:// or https:// URL"},
+			wantErr: []string{"`endpoint`: ", "absolute http:// or https:// URL"},
 		},
 		{
 			name:    "endpoint with another scheme",
 			cfg:     valid(func(c *Config) { c.Endpoint = "ftp://ingest.obtrace.ai" }),
-			wantErr: []string{"endpoint", "absolute http:// or https:// URL"},
+			wantErr: []string{"`endpoint`: ", "absolute http:// or https:// URL"},
 		},
 		{
 			name:    "endpoint without host",
 			cfg:     valid(func(c *Config) { c.Endpoint = "https:///otlp" }),
-			wantErr: []string{"endpoint", "with a host"},
+			wantErr: []string{"`endpoint`: ", "with a host"},
 		},
 		{
 			name:    "endpoint that does not parse",
 			cfg:     valid(func(c *Config) { c.Endpoint = "https://ingest obtrace.ai:port" }),
-			wantErr: []string{"endpoint", "not a valid URL"},
+			wantErr: []string{"`endpoint`: ", "not a valid URL"},
 		},
 		{
 			name:    "empty endpoint",
 			cfg:     valid(func(c *Config) { c.Endpoint = "" }),
-			wantErr: []string{"endpoint is empty", "https://ingest.obtrace.ai"},
+			wantErr: []string{"`endpoint`: empty", "https://ingest.obtrace.ai"},
 		},
 		{
 			name:    "plain http to a remote host",
 			cfg:     valid(func(c *Config) { c.Endpoint = "http://ingest.obtrace.ai" }),
-			wantErr: []string{"endpoint", "http://", "clear text", "https://", "allow_insecure_http: true"},
+			wantErr: []string{"`endpoint`: ", "http://", "clear text", "https://", "allow_insecure_http: true"},
 		},
 		{
 			name:    "traces_endpoint over plain http",
 			cfg:     valid(func(c *Config) { c.TracesEndpoint = "http://10.1.2.3:4318/otlp/v1/traces" }),
-			wantErr: []string{"traces_endpoint", "clear text", "allow_insecure_http"},
+			wantErr: []string{"`traces_endpoint`: ", "clear text", "allow_insecure_http"},
 		},
 		{
 			name:    "metrics_endpoint malformed",
 			cfg:     valid(func(c *Config) { c.MetricsEndpoint = "/otlp/v1/metrics" }),
-			wantErr: []string{"metrics_endpoint", "absolute http:// or https:// URL"},
+			wantErr: []string{"`metrics_endpoint`: ", "absolute http:// or https:// URL"},
 		},
 		{
 			name:    "logs_endpoint malformed",
 			cfg:     valid(func(c *Config) { c.LogsEndpoint = "::not-a-url" }),
-			wantErr: []string{"logs_endpoint", "not a valid URL"},
+			wantErr: []string{"`logs_endpoint`: ", "not a valid URL"},
 		},
 		{
 			name: "Authorization in headers",
 			cfg: valid(func(c *Config) {
 				c.Headers = configopaque.MapList{{Name: "Authorization", Value: "Bearer other"}}
 			}),
-			wantErr: []string{"headers", "Authorization", "api_key", "remove"},
+			wantErr: []string{"`headers`: ", "Authorization", "api_key", "remove"},
 		},
 		{
 			name: "authorization in headers, any case",
 			cfg: valid(func(c *Config) {
 				c.Headers = configopaque.MapList{{Name: "X-Ok", Value: "1"}, {Name: "AUTHORIZATION", Value: "Bearer other"}}
 			}),
-			wantErr: []string{"headers", "AUTHORIZATION", "api_key"},
+			wantErr: []string{"`headers`: ", "AUTHORIZATION", "api_key"},
 		},
 		{
 			name:    "negative timeout",
 			cfg:     valid(func(c *Config) { c.Timeout = -time.Second }),
-			wantErr: []string{"timeout", "positive"},
+			wantErr: []string{"`timeout`: ", "positive"},
 		},
 		{name: "group_max_items 0 without a persistent queue", cfg: valid(func(c *Config) { c.PersistentQueue.GroupMaxItems = 0 })},
 		{
@@ -347,7 +362,7 @@ func TestValidate(t *testing.T) {
 			cfg: valid(func(c *Config) {
 				c.Auth.Mode = "passthrough"
 			}),
-			wantErr: []string{"auth.mode is passthrough", "api_key must be empty", "remove api_key"},
+			wantErr: []string{"auth.mode is passthrough", "`api_key`: must be empty", "remove api_key"},
 		},
 		{
 			name: "passthrough with unpartitioned queue batches",
@@ -363,32 +378,32 @@ func TestValidate(t *testing.T) {
 		{
 			name:    "unknown auth mode",
 			cfg:     valid(func(c *Config) { c.Auth.Mode = "per_tenant" }),
-			wantErr: []string{`auth.mode "per_tenant"`, "api_key", "passthrough"},
+			wantErr: []string{"auth: `mode`: \"per_tenant\" is not supported", "api_key", "passthrough"},
 		},
 		{
 			name:    "failure_threshold zero",
 			cfg:     valid(func(c *Config) { c.Auth.FailureThreshold = 0 }),
-			wantErr: []string{"auth.failure_threshold", "at least 1"},
+			wantErr: []string{"auth: `failure_threshold`", "at least 1"},
 		},
 		{
 			name:    "cool_off zero",
 			cfg:     valid(func(c *Config) { c.Auth.CoolOff = 0 }),
-			wantErr: []string{"auth.cool_off", "positive"},
+			wantErr: []string{"auth: `cool_off`", "positive"},
 		},
 		{
 			name:    "max_tenants zero",
 			cfg:     valid(func(c *Config) { c.Auth.MaxTenants = 0 }),
-			wantErr: []string{"auth.max_tenants", "at least 1"},
+			wantErr: []string{"auth: `max_tenants`", "at least 1"},
 		},
 		{
 			name:    "key pasted into the endpoint is redacted",
 			cfg:     valid(func(c *Config) { c.Endpoint = "ftp://ingest.obtrace.ai/" + key }),
-			wantErr: []string{"endpoint", "[REDACTED]"},
+			wantErr: []string{"`endpoint`: ", "[REDACTED]"},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := tt.cfg.Validate()
+			err := confmap.Validate(tt.cfg) // as the collector does: auth checks itself
 			if len(tt.wantErr) == 0 {
 				require.NoError(t, err)
 				return
@@ -396,6 +411,9 @@ func TestValidate(t *testing.T) {
 			require.Error(t, err)
 			for _, want := range tt.wantErr {
 				assert.Contains(t, err.Error(), want)
+			}
+			for _, line := range strings.Split(err.Error(), "\n") {
+				assert.Regexp(t, "^(auth: )?`[a-z_.]+`: ", line, "one shape: `key`: problem; fix")
 			}
 			assert.NotContains(t, err.Error(), key)
 			if tt.cfg.APIKey != "" {
@@ -411,7 +429,7 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 	cfg.Headers = configopaque.MapList{{Name: "Authorization", Value: "x"}}
 	err := cfg.Validate()
 	require.Error(t, err)
-	for _, want := range []string{"api_key is empty", "clear text", "headers"} {
+	for _, want := range []string{"`api_key`: empty", "clear text", "headers"} {
 		assert.Contains(t, err.Error(), want)
 	}
 }

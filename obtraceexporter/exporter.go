@@ -3,9 +3,6 @@ package obtraceexporter // import "github.com/obtraceai/otelcol-obtrace/obtracee
 import (
 	"context"
 	"fmt"
-	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -19,9 +16,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
-	"go.opentelemetry.io/otel/metric/noop"
 	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
 
 	"github.com/obtraceai/otelcol-obtrace/obtraceexporter/internal/metadata"
 )
@@ -327,84 +322,4 @@ func (g guardedLogs) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
 		return err
 	}
 	return g.consume(ctx, ld)
-}
-
-// isRetryableStatus reports whether Obtrace ingest wants a request retried.
-func isRetryableStatus(code int) bool {
-	switch code {
-	case http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-		return true
-	}
-	return false
-}
-
-// parseRetryAfter parses a Retry-After value, either delay-seconds or an HTTP
-// date (RFC 9110, section 10.2.3).
-func parseRetryAfter(value string, now time.Time) (time.Duration, bool) {
-	value = strings.TrimSpace(value)
-	if value == "" {
-		return 0, false
-	}
-	if seconds, err := strconv.Atoi(value); err == nil {
-		if seconds < 0 {
-			return 0, false
-		}
-		// Compare in seconds: multiplying first overflows for huge values.
-		if seconds >= int(maxRetryAfter/time.Second) {
-			return maxRetryAfter, true
-		}
-		return time.Duration(seconds) * time.Second, true
-	}
-	if date, err := http.ParseTime(value); err == nil {
-		return min(max(date.Sub(now), 0), maxRetryAfter), true
-	}
-	return 0, false
-}
-
-// maxRetryAfter caps the wait a Retry-After header can ask for, so that a bogus
-// value (found by FuzzParseRetryAfter: "9227000000" seconds overflowed into a
-// negative delay) cannot stall delivery for years.
-const maxRetryAfter = time.Hour
-
-// upstreamSettings are the settings the upstream otlphttpexporter is created
-// with.
-//
-//   - Its ID has the upstream type (the upstream factory insists) and this
-//     component's ID as name, e.g. otlp_http/obtrace/prod.
-//   - Its metrics go to a no-op MeterProvider: the upstream's exporterhelper
-//     would otherwise count every attempt again under otelcol_exporter_*, which
-//     this component's own exporterhelper already reports once per request.
-//   - Its logger is this component's logger minus the upstream exporterhelper's
-//     per-attempt "Exporting failed. Rejecting data." error, which would be
-//     wrong here: this component retries (and logs) retryable failures itself.
-//     Its "Partial success response" warning is dropped too: it logs ingest's
-//     message as is, and this component logs it redacted and bounded (send).
-//     The upstream exporter's other logs go through.
-func upstreamSettings(set exporter.Settings, upstreamType component.Type) exporter.Settings {
-	up := set
-	up.ID = component.NewIDWithName(upstreamType, set.ID.String())
-	up.Logger = set.Logger.WithOptions(zap.WrapCore(func(c zapcore.Core) zapcore.Core {
-		return dropMessageCore{Core: c, prefixes: []string{"Exporting failed. Rejecting data.", "Partial success response"}}
-	}))
-	up.MeterProvider = noop.NewMeterProvider()
-	return up
-}
-
-// dropMessageCore drops log entries whose message starts with one of prefixes.
-type dropMessageCore struct {
-	zapcore.Core
-	prefixes []string
-}
-
-func (c dropMessageCore) With(fields []zapcore.Field) zapcore.Core {
-	return dropMessageCore{Core: c.Core.With(fields), prefixes: c.prefixes}
-}
-
-func (c dropMessageCore) Check(entry zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
-	for _, prefix := range c.prefixes {
-		if strings.HasPrefix(entry.Message, prefix) {
-			return ce
-		}
-	}
-	return c.Core.Check(entry, ce)
 }

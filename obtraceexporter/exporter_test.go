@@ -2,6 +2,8 @@ package obtraceexporter
 
 import (
 	"context"
+	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -11,8 +13,15 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/config/configoptional"
+	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/obtraceai/otelcol-obtrace/obtraceexporter/internal/metadatatest"
 )
 
 var testIdentity = IdentityConfig{TenantID: "acme", ProjectID: "checkout", AppID: "checkout-api", Env: "production"}
@@ -195,6 +204,171 @@ func TestCapabilities(t *testing.T) {
 	td.MarkReadOnly()
 	require.NoError(t, exp.ConsumeTraces(context.Background(), td))
 	require.Len(t, f.received(), 1)
+}
+
+func TestRefusedRequestsArePermanentAndLogged(t *testing.T) {
+	tests := []struct {
+		status int
+		hint   string
+	}{
+		{status: http.StatusUnauthorized, hint: "check OBTRACE_API_KEY"},
+		{status: http.StatusForbidden, hint: "service.name is not a connected app or alias"},
+	}
+	for _, tt := range tests {
+		t.Run(strconv.Itoa(tt.status), func(t *testing.T) {
+			f := newFakeIngest(t, respondWith(tt.status))
+			tel := componenttest.NewTelemetry()
+			t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
+			set, logs := testSettings(tel.NewTelemetrySettings())
+			cfg := testConfig(f)
+			cfg.Identity = testIdentity
+			exp := startTraces(t, set, cfg)
+
+			err := exp.ConsumeTraces(context.Background(), testTraces(map[string]any{"service.name": "cart"}))
+
+			require.Error(t, err)
+			assert.True(t, consumererror.IsPermanent(err), "a refused request must not be retried")
+			assert.Contains(t, err.Error(), strconv.Itoa(tt.status))
+			assert.Contains(t, err.Error(), tt.hint)
+			assert.NotContains(t, err.Error(), testAPIKey)
+			assert.Len(t, f.received(), 1, "exactly one request, no retry")
+
+			refused := logs.FilterMessageSnippet("refused the request").All()
+			require.Len(t, refused, 1)
+			entry := refused[0]
+			assert.Equal(t, zapcore.ErrorLevel, entry.Level)
+			fields := entry.ContextMap()
+			assert.EqualValues(t, tt.status, fields["http.response.status_code"])
+			assert.Contains(t, fields["hint"], tt.hint)
+			assert.Equal(t, f.srv.URL+"/otlp/v1/traces", fields["endpoint"])
+			assert.Equal(t, "acme", fields["tenant_id"])
+			assert.Equal(t, "checkout", fields["project_id"])
+			assert.Equal(t, "checkout-api", fields["app_id"])
+			assert.Equal(t, "production", fields["env"])
+			assert.EqualValues(t, 2, fields["dropped_items"])
+			assert.Equal(t, []any{"cart"}, fields["service_names"])
+
+			// The same refusal again: sent once more, but not logged again so soon.
+			err = exp.ConsumeTraces(context.Background(), testTraces(map[string]any{"service.name": "cart"}))
+			require.Error(t, err)
+			assert.Len(t, f.received(), 2)
+			assert.Len(t, logs.FilterMessageSnippet("refused the request").All(), 1, "rate-limited")
+
+			assert.NotContains(t, logText(logs), testAPIKey)
+			metadatatest.AssertEqualExporterObtraceFailedItems(t, tel, []metricdata.DataPoint[int64]{
+				tracesDataPoint(4, attribute.Int("http.response.status_code", tt.status)),
+			}, metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreExemplars())
+		})
+	}
+}
+
+func TestOtherPermanentStatusHasNoHint(t *testing.T) {
+	f := newFakeIngest(t, respondWith(http.StatusBadRequest))
+	tel := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
+	set, logs := testSettings(tel.NewTelemetrySettings())
+	exp := startTraces(t, set, testConfig(f))
+
+	err := exp.ConsumeTraces(context.Background(), testTraces(map[string]any{}))
+	require.Error(t, err)
+	assert.True(t, consumererror.IsPermanent(err))
+	assert.Len(t, f.received(), 1)
+	assert.Empty(t, logs.FilterMessageSnippet("refused the request").All())
+	metadatatest.AssertEqualExporterObtraceFailedItems(t, tel, []metricdata.DataPoint[int64]{
+		tracesDataPoint(2, attribute.Int("http.response.status_code", http.StatusBadRequest)),
+	}, metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreExemplars())
+}
+
+func TestRetryAfterIsHonoured(t *testing.T) {
+	// The upstream exporter honours Retry-After on 429 and 503; this exporter
+	// adds it for 502 and 504.
+	for _, status := range []int{http.StatusServiceUnavailable, http.StatusBadGateway} {
+		t.Run(strconv.Itoa(status), func(t *testing.T) {
+			f := newFakeIngest(t, firstThenOK(respondWith(status, "Retry-After", "1")))
+			tel := componenttest.NewTelemetry()
+			t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
+			set, _ := testSettings(tel.NewTelemetrySettings())
+			cfg := testConfig(f) // backoff of 10ms..50ms: a longer wait comes from Retry-After
+			exp := startTraces(t, set, cfg)
+
+			start := time.Now()
+			require.NoError(t, exp.ConsumeTraces(context.Background(), testTraces(map[string]any{})))
+			elapsed := time.Since(start)
+
+			assert.Len(t, f.received(), 2, "one refused attempt, one delivery")
+			assert.GreaterOrEqual(t, elapsed, 900*time.Millisecond, "waited for Retry-After: 1")
+			metadatatest.AssertEqualExporterObtraceSentItems(t, tel, []metricdata.DataPoint[int64]{tracesDataPoint(2)},
+				metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreExemplars())
+		})
+	}
+}
+
+func TestRetryableStatusesAreRetried(t *testing.T) {
+	for _, status := range []int{http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout} {
+		t.Run(strconv.Itoa(status), func(t *testing.T) {
+			f := newFakeIngest(t, firstThenOK(respondWith(status, "Retry-After", "0")))
+			set, _ := testSettings(componenttest.NewNopTelemetrySettings())
+			exp := startLogs(t, set, testConfig(f))
+
+			require.NoError(t, exp.ConsumeLogs(context.Background(), testLogs(map[string]any{})))
+			assert.Len(t, f.received(), 2)
+		})
+	}
+}
+
+func TestRetriesExhaustedIsNotPermanent(t *testing.T) {
+	f := newFakeIngest(t, respondWith(http.StatusServiceUnavailable))
+	tel := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
+	set, _ := testSettings(tel.NewTelemetrySettings())
+	cfg := testConfig(f)
+	cfg.RetryConfig.MaxElapsedTime = 100 * time.Millisecond
+	exp := startTraces(t, set, cfg)
+
+	err := exp.ConsumeTraces(context.Background(), testTraces(map[string]any{}))
+	require.Error(t, err)
+	assert.False(t, consumererror.IsPermanent(err))
+	assert.GreaterOrEqual(t, len(f.received()), 2, "retried before giving up")
+	_, err = tel.GetMetric("otelcol_exporter_obtrace_failed_items")
+	assert.Error(t, err, "not counted as a permanent failure")
+}
+
+func TestPartialSuccessIsLoggedAndCounted(t *testing.T) {
+	f := newFakeIngest(t, func(_ int, w http.ResponseWriter, _ *http.Request) { respondPartialSuccess(w) })
+	tel := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
+	set, logs := testSettings(tel.NewTelemetrySettings())
+	exp := startTraces(t, set, testConfig(f))
+
+	require.NoError(t, exp.ConsumeTraces(context.Background(), testTraces(map[string]any{})))
+
+	partial := logs.FilterMessageSnippet("Partial success").All()
+	require.Len(t, partial, 1)
+	assert.Equal(t, zapcore.WarnLevel, partial[0].Level)
+	assert.Equal(t, "1 span has no service.name", partial[0].ContextMap()["message"])
+	metadatatest.AssertEqualExporterObtracePartialSuccessRejectedItems(t, tel, []metricdata.DataPoint[int64]{tracesDataPoint(1)},
+		metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreExemplars())
+	metadatatest.AssertEqualExporterObtraceSentItems(t, tel, []metricdata.DataPoint[int64]{tracesDataPoint(2)},
+		metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreExemplars())
+}
+
+func TestSentItemsBySignal(t *testing.T) {
+	f := newFakeIngest(t, nil)
+	tel := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
+	set, _ := testSettings(tel.NewTelemetrySettings())
+	cfg := testConfig(f)
+	ctx := context.Background()
+
+	require.NoError(t, startTraces(t, set, cfg).ConsumeTraces(ctx, testTraces(map[string]any{}, map[string]any{})))
+	require.NoError(t, startMetrics(t, set, cfg).ConsumeMetrics(ctx, testMetrics(map[string]any{})))
+	require.NoError(t, startLogs(t, set, cfg).ConsumeLogs(ctx, testLogs(map[string]any{}, map[string]any{}, map[string]any{})))
+
+	metadatatest.AssertEqualExporterObtraceSentItems(t, tel, []metricdata.DataPoint[int64]{
+		{Attributes: attribute.NewSet(attribute.String("signal", "traces")), Value: 4},
+		{Attributes: attribute.NewSet(attribute.String("signal", "metrics")), Value: 1},
+		{Attributes: attribute.NewSet(attribute.String("signal", "logs")), Value: 3},
+	}, metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreExemplars())
 }
 
 func TestQueuedDelivery(t *testing.T) {

@@ -23,6 +23,11 @@ const (
 	// defaultGroupMaxItems bounds one group commit: the size of the queue's
 	// batches (sending_queue.batch.min_size in configs/gateway.yaml).
 	defaultGroupMaxItems = 8192
+
+	// The per-key auth circuit breaker (auth.* in passthrough mode).
+	defaultFailureThreshold = 3
+	defaultCoolOff          = time.Minute
+	defaultMaxTenants       = 1000
 )
 
 // upstreamFactory creates the otlphttpexporter instances that do the OTLP/HTTP work.

@@ -61,32 +61,28 @@ func (id identity) apply(res pcommon.Resource) {
 }
 
 func (id identity) applyTraces(td ptrace.Traces) {
-	if !id.mutates() {
-		return
-	}
 	rss := td.ResourceSpans()
-	for i := 0; i < rss.Len(); i++ {
-		id.apply(rss.At(i).Resource())
-	}
+	id.applyEach(rss.Len(), func(i int) pcommon.Resource { return rss.At(i).Resource() })
 }
 
 func (id identity) applyMetrics(md pmetric.Metrics) {
-	if !id.mutates() {
-		return
-	}
 	rms := md.ResourceMetrics()
-	for i := 0; i < rms.Len(); i++ {
-		id.apply(rms.At(i).Resource())
-	}
+	id.applyEach(rms.Len(), func(i int) pcommon.Resource { return rms.At(i).Resource() })
 }
 
 func (id identity) applyLogs(ld plog.Logs) {
+	rls := ld.ResourceLogs()
+	id.applyEach(rls.Len(), func(i int) pcommon.Resource { return rls.At(i).Resource() })
+}
+
+// applyEach applies the identity to the n resources that resource returns,
+// touching nothing when there is nothing to add (the data may be read-only).
+func (id identity) applyEach(n int, resource func(int) pcommon.Resource) {
 	if !id.mutates() {
 		return
 	}
-	rls := ld.ResourceLogs()
-	for i := 0; i < rls.Len(); i++ {
-		id.apply(rls.At(i).Resource())
+	for i := 0; i < n; i++ {
+		id.apply(resource(i))
 	}
 }
 

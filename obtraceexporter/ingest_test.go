@@ -3,6 +3,7 @@ package obtraceexporter
 import (
 	"compress/gzip"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -26,6 +27,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
@@ -238,4 +241,42 @@ func newTracesPartialSuccess(rejected int64, message string) []byte {
 		panic(err)
 	}
 	return body
+}
+
+// respondWith answers every request with status (and optional headers).
+func respondWith(status int, headers ...string) func(int, http.ResponseWriter, *http.Request) {
+	return func(_ int, w http.ResponseWriter, _ *http.Request) {
+		for i := 0; i+1 < len(headers); i += 2 {
+			w.Header().Set(headers[i], headers[i+1])
+		}
+		w.WriteHeader(status)
+		_, _ = fmt.Fprintf(w, "%d %s", status, http.StatusText(status))
+	}
+}
+
+// firstThenOK answers the first request with first, later ones with 200.
+func firstThenOK(first func(int, http.ResponseWriter, *http.Request)) func(int, http.ResponseWriter, *http.Request) {
+	return func(n int, w http.ResponseWriter, r *http.Request) {
+		if n == 1 {
+			first(n, w, r)
+			return
+		}
+		writeOK(w)
+	}
+}
+
+// logText flattens observed log entries (message and all fields) to search them.
+func logText(logs *observer.ObservedLogs) string {
+	var b strings.Builder
+	for _, e := range logs.All() {
+		fmt.Fprintf(&b, "%s %s %v\n", e.Level, e.Message, e.ContextMap())
+	}
+	return b.String()
+}
+
+func tracesDataPoint(value int64, attrs ...attribute.KeyValue) metricdata.DataPoint[int64] {
+	return metricdata.DataPoint[int64]{
+		Attributes: attribute.NewSet(append([]attribute.KeyValue{attribute.String("signal", "traces")}, attrs...)...),
+		Value:      value,
+	}
 }

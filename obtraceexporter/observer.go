@@ -15,22 +15,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
 )
 
-// How the exporter sees HTTP responses.
-//
-// The upstream otlphttpexporter turns a response into an error (or nil) and
-// keeps the status code, the Retry-After header and the partial-success body to
-// itself. To report them, the exporter observes responses with an
-// http.RoundTripper plugged into the upstream HTTP client through the public
-// confighttp client-middleware hook (ClientConfig.Middlewares): the upstream
-// config names a middleware extension with observerID, and the host handed to
-// the upstream exporter's Start lists a private extension under that ID
-// besides the real ones. Nothing else of the client changes (TLS, headers,
-// compression and proxy settings are built by confighttp as usual), and the
-// observer only reads responses; it never alters requests.
-//
-// The observer reports into the exchange found in the request's context, which
-// the exporter creates for each upstream call (see exporter.go). Requests
-// without one pass through untouched.
+// The response observer: see "Response observer" in doc.go.
 
 // observerID names the private middleware extension. Its type is not one a
 // user can configure, so it cannot collide with a real extension.

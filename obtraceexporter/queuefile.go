@@ -15,17 +15,8 @@ import (
 	"go.uber.org/zap"
 )
 
-// The persistent-queue file check (queue_file_check).
-//
-// With sending_queue.storage naming a file_storage extension, each signal's
-// queue is one bbolt file. A damaged file is silently replaced when it is
-// empty (its spans gone, with only an info line) and makes bbolt panic when it
-// is truncated, without naming the file, so the collector crash-loops. Before
-// exporterhelper opens the queue (its Start runs this exporter's start first),
-// the exporter finds the file and checks it (checkQueueFile): a damaged file
-// stops start with an error naming it, or, with queue_file_check: quarantine,
-// is renamed to <file>.damaged-<UTC time> and the queue starts empty. A healthy
-// or absent file is left untouched. Other storage extensions are not checked.
+// The queue file check (queue_file_check): see doc.go; the check itself is
+// in queuefile_check.go.
 
 const (
 	queueFileCheckFail       = "fail"

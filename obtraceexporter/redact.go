@@ -6,16 +6,7 @@ import (
 	"unicode/utf8"
 )
 
-// Redaction of secrets in everything the exporter logs or returns.
-//
-// The exporter knows two secrets exactly: api_key and, in passthrough mode,
-// the tenant key of the request at hand. Text that ingest controls (the
-// partial-success error_message, the status message of a refused request) may
-// also echo a key the exporter does not know, so anything that looks like an
-// Obtrace key (obt_live_, obt_stg_, obt_dev_, obt_pub_ followed by key
-// characters) or a bearer credential ("Bearer <token68>") is redacted too.
-// A bearer credential is at least 16 token characters, so prose such as "the
-// bearer key is ..." and our own "Bearer <api_key>" stay readable.
+// Redaction of secrets: see "Secrets" in doc.go.
 
 // redactedText replaces every secret.
 const redactedText = "[REDACTED]"
@@ -26,7 +17,9 @@ const redactedText = "[REDACTED]"
 const maxIngestMessageBytes = 512
 
 // secretPattern matches an Obtrace key, or the credential of a bearer
-// Authorization value (RFC 6750 token68 characters).
+// Authorization value (RFC 6750 token68 characters). A bearer credential is at
+// least 16 characters, so prose such as "the bearer key is ..." and our own
+// "Bearer <api_key>" stay readable.
 var secretPattern = regexp.MustCompile(`obt_(?:live|stg|dev|pub)_[A-Za-z0-9._~+/=-]+|(?i:bearer)\s+[A-Za-z0-9._~+/-]{16,}=*`)
 
 // redactSecrets returns s with every occurrence of keys, and everything that

@@ -64,8 +64,8 @@ func TestPartialSuccessMessageIsRedacted(t *testing.T) {
 		return "rejected for " + r.Header.Get("Authorization") + " and " + testAPIKey + " and obt_dev_someoneelse99 " + tenantKey +
 			strings.Repeat(" padding", 200)
 	}
-	for _, mode := range []string{authModeAPIKey, authModePassthrough} {
-		t.Run(mode, func(t *testing.T) {
+	for _, mode := range []AuthMode{authModeAPIKey, authModePassthrough} {
+		t.Run(string(mode), func(t *testing.T) {
 			f := newFakeIngest(t, func(_ int, w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "application/x-protobuf")
 				_, _ = w.Write(newTracesPartialSuccess(1, echo(r)))

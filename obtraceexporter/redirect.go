@@ -6,23 +6,7 @@ import (
 	"net/url"
 )
 
-// Redirects from ingest are never followed.
-//
-// Every request carries an API key (api_key through confighttp's header round
-// tripper, a tenant's key through the response observer), set on each hop below
-// the http.Client, so Go's rule of dropping Authorization on a cross-host
-// redirect never sees it: following a 307/308 would send the key wherever the
-// Location points, plain http:// and other hosts included. Ingest has no reason
-// to redirect; a redirect means `endpoint` is wrong. So any 3xx is an error
-// naming the status and the Location's host (never the key), permanent for the
-// batch like any other refusal.
-//
-// The start-up check builds its own client and refuses with CheckRedirect. The
-// export client is built inside otlphttpexporter by confighttp.ToClient, which
-// has no redirect setting; the one hook into it is the response observer
-// (observer.go). It removes the Location header of every 3xx response, and
-// net/http hands a 3xx without Location back to the caller instead of following
-// it; otlphttpexporter then reports a non-retryable status.
+// Redirects from ingest are never followed: see doc.go.
 
 // maxLocationBytes bounds the Location header the exporter parses to name the
 // redirect's host; a longer one is reported as such.

@@ -72,7 +72,7 @@ func newRedirectingIngest(t *testing.T, status int, target string) (*httptest.Se
 }
 
 func TestRedirectIsNotFollowed(t *testing.T) {
-	for _, mode := range []string{authModeAPIKey, authModePassthrough} {
+	for _, mode := range []AuthMode{authModeAPIKey, authModePassthrough} {
 		for _, status := range []int{http.StatusMovedPermanently, http.StatusFound, http.StatusTemporaryRedirect, http.StatusPermanentRedirect} {
 			t.Run(fmt.Sprintf("%s/%d", mode, status), func(t *testing.T) {
 				target := newRedirectTarget(t)

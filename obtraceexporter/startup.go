@@ -18,20 +18,7 @@ import (
 	"go.uber.org/zap"
 )
 
-// The optional start-up handshake (startup_check).
-//
-// Obtrace SDKs announce themselves with POST <endpoint>/v1/init (JSON, Bearer
-// auth) and ignore its failures. The exporter does the same once at start, as
-// an early connectivity and credential check that shows up in the log: it
-// never gates Start, never fails it, never blocks it (it runs in a background
-// goroutine that Shutdown cancels) and is never retried.
-//
-// The factory creates one exporter per signal, and the same configuration is
-// usually used by all three, so the check is done once per distinct
-// endpoint+key in the process: the first exporter to start claims the pair in
-// startupChecks (keyed by a fingerprint, never the key itself) and the others
-// skip it. The claim is released when its owner shuts down, so a reloaded
-// configuration checks again.
+// The start-up check (startup_check): see doc.go.
 
 // initPath is where Obtrace ingest serves the handshake, below the base URL.
 const initPath = "/v1/init"
@@ -79,12 +66,10 @@ func newStartupCheck(cfg *Config, set exporter.Settings) *startupCheck {
 	}
 	body, _ := json.Marshal(initRequest{SDK: defaultServiceName, SDKVersion: set.BuildInfo.Version, ServiceName: service})
 
-	// The exporter's own client settings (TLS, timeout, headers including
-	// "Authorization: Bearer <api_key>", proxy and connection defaults),
-	// minus the response observer, which only serves export calls, and minus
-	// compression: the handshake is a small uncompressed JSON body.
-	client := cfg.upstreamConfig(signalTraces).ClientConfig
-	client.Middlewares = nil
+	// The exporter's own client settings, without the response observer
+	// (it serves export calls only) and without compression: the handshake is
+	// a small uncompressed JSON body.
+	client := cfg.clientConfig()
 	client.Compression = configcompression.Type("")
 	if client.Timeout <= 0 {
 		client.Timeout = defaultTimeout

@@ -17,41 +17,11 @@ import (
 	"google.golang.org/grpc/status"
 )
 
-// Tenant pass-through (auth.mode: passthrough).
-//
-// Each incoming request carries its tenant's own Obtrace API key in its
-// "Authorization: Bearer <key>" header, which the OTLP receiver puts into the
-// request's client.Info metadata when include_metadata is on. The exporter
-//
-//   - checks the key when the request enters the exporter, before it is queued,
-//     and refuses a request without a usable key with a gRPC status (which the
-//     OTLP receiver turns into HTTP 401/403 or gRPC Unauthenticated /
-//     PermissionDenied), so nothing without a key is ever accepted;
-//   - keeps only that header in the request's metadata, so the persistent queue
-//     stores the key the delivery needs and no other incoming header;
-//   - sends each request with its own key (the response observer sets the
-//     header, see observer.go); the sending queue's batcher must be partitioned
-//     by the authorization metadata key so that no batch mixes tenants (Validate
-//     insists);
-//   - keeps a per-key circuit breaker: after failure_threshold consecutive
-//     401/403 answers for one key, that key's data is refused at once for
-//     cool_off, while the other keys flow on.
-//
-// Keys are never logged: logs and metrics name a key by its fingerprint, the
-// first 8 hex digits of its SHA-256.
+// Tenant pass-through (auth.mode: passthrough): see doc.go.
 
-const (
-	authModeAPIKey      = "api_key"
-	authModePassthrough = "passthrough"
-
-	// metadataAuthorization is the client metadata key holding the incoming
-	// Authorization header (metadata keys are case-insensitive).
-	metadataAuthorization = "authorization"
-
-	defaultFailureThreshold = 3
-	defaultCoolOff          = time.Minute
-	defaultMaxTenants       = 1000
-)
+// metadataAuthorization is the client metadata key holding the incoming
+// Authorization header (metadata keys are case-insensitive).
+const metadataAuthorization = "authorization"
 
 // keyFingerprint names a key in logs and metrics without revealing it.
 func keyFingerprint(key string) string {
@@ -132,11 +102,10 @@ type breaker struct {
 }
 
 type tenantState struct {
-	sum         [32]byte
-	failures    int       // consecutive 401/403 answers
-	lastStatus  int       // the last of them
-	openUntil   time.Time // data with this key is refused until then
-	openedTimes int
+	sum        [32]byte
+	failures   int       // consecutive 401/403 answers
+	lastStatus int       // the last of them
+	openUntil  time.Time // data with this key is refused until then
 }
 
 func newBreaker(threshold int, coolOff time.Duration, maxTenants int) *breaker {
@@ -194,7 +163,6 @@ func (b *breaker) record(key string, statusCode int) (opened bool) {
 		st.lastStatus = statusCode
 		if st.failures >= b.threshold {
 			st.openUntil = b.now().Add(b.coolOff)
-			st.openedTimes++
 			return true
 		}
 	case statusCode >= 200 && statusCode <= 299:

@@ -12,8 +12,6 @@ import (
 	"go.opentelemetry.io/collector/client"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer/consumererror"
-	"go.opentelemetry.io/collector/pdata/pcommon"
-	"go.opentelemetry.io/collector/pdata/ptrace"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -200,54 +198,6 @@ func FuzzTenantKeyFromAuthorization(f *testing.F) {
 		}
 		if key == "" || strings.ContainsAny(key, " \t\r\n") || !strings.Contains(value, key) {
 			t.Fatalf("bad key %q from %q", key, value)
-		}
-	})
-}
-
-func FuzzParseRetryAfter(f *testing.F) {
-	for _, seed := range []string{"0", "1", "120", "-1", " 5 ", "Wed, 21 Oct 2015 07:28:00 GMT", "soon", "", "99999999999999999999", "9227000000", "1.5"} {
-		f.Add(seed)
-	}
-	now := time.Unix(1_700_000_000, 0)
-	f.Fuzz(func(t *testing.T, value string) {
-		d, ok := parseRetryAfter(value, now)
-		if !ok && d != 0 {
-			t.Fatalf("%q: delay %v without ok", value, d)
-		}
-		if d < 0 {
-			t.Fatalf("%q: negative delay %v", value, d)
-		}
-	})
-}
-
-func FuzzIdentityApply(f *testing.F) {
-	f.Add([]byte{}, "acme", "", true)
-	seed, _ := (&ptrace.ProtoMarshaler{}).MarshalTraces(testTraces(map[string]any{"service.name": "svc", "obtrace.tenant_id": "own"}))
-	f.Add(seed, "acme", "production", false)
-	f.Fuzz(func(t *testing.T, data []byte, tenant, env string, override bool) {
-		td, err := (&ptrace.ProtoUnmarshaler{}).UnmarshalTraces(data)
-		if err != nil {
-			return
-		}
-		id := newIdentity(IdentityConfig{TenantID: tenant, Env: env, OverrideIdentity: override})
-		id.applyTraces(td)
-		rss := td.ResourceSpans()
-		for i := 0; i < rss.Len(); i++ {
-			attrs := rss.At(i).Resource().Attributes()
-			if tenant != "" {
-				v, ok := attrs.Get(attrTenantID)
-				if !ok || (override && v.AsString() != tenant) {
-					t.Fatalf("tenant not applied: %v", attrs.AsRaw())
-				}
-			}
-			if env != "" && override {
-				if v, _ := attrs.Get(attrEnv); v.Type() != pcommon.ValueTypeStr || v.Str() != env {
-					t.Fatalf("env not applied: %v", attrs.AsRaw())
-				}
-			}
-		}
-		if _, err := (&ptrace.ProtoMarshaler{}).MarshalTraces(td); err != nil {
-			t.Fatalf("marshal after apply: %v", err)
 		}
 	})
 }

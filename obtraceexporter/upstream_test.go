@@ -1,16 +1,27 @@
 package obtraceexporter
 
 import (
+	"context"
+	"net/http"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/config/configcompression"
 	"go.opentelemetry.io/collector/config/configmiddleware"
 	"go.opentelemetry.io/collector/config/configopaque"
 	"go.opentelemetry.io/collector/config/configtls"
+	"go.opentelemetry.io/collector/exporter/exportertest"
 	"go.opentelemetry.io/collector/exporter/otlphttpexporter"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/obtraceai/otelcol-obtrace/obtraceexporter/internal/metadata"
 )
 
 func TestRequestHeaders(t *testing.T) {
@@ -141,4 +152,70 @@ func TestUpstreamConfig(t *testing.T) {
 			assert.False(t, up.QueueConfig.HasValue(), "this exporter queues, not upstream")
 		})
 	}
+}
+
+func TestOneClientConfigForExportsAndStartupCheck(t *testing.T) {
+	cfg := createDefaultConfig().(*Config)
+	cfg.APIKey = "obt_live_abc"
+	cfg.TLS = configtls.ClientConfig{InsecureSkipVerify: true}
+	cfg.Headers = configopaque.MapList{{Name: "X-A", Value: "1"}}
+	want := cfg.clientConfig()
+
+	export := cfg.upstreamConfig(signalLogs).ClientConfig
+	assert.Equal(t, []configmiddleware.Config{{ID: observerID}}, export.Middlewares, "exports are observed")
+	export.Middlewares = want.Middlewares
+	assert.Equal(t, want, export)
+
+	check := newStartupCheck(cfg, exportertest.NewNopSettings(metadata.Type)).client
+	assert.Empty(t, check.Compression, "the handshake is sent uncompressed")
+	check.Compression = want.Compression
+	assert.Equal(t, want, check, "the handshake goes out like an export, minus the observer")
+}
+
+// TestUpstreamLogFilter drives the real upstream exporter (its
+// exporterhelper included) into the two messages upstreamSettings drops: a
+// refused request and a partial success. Unfiltered, upstream must emit every
+// dropped message, so a reworded one fails here; filtered, it must emit none
+// of them and no other error, so a new upstream error is seen.
+func TestUpstreamLogFilter(t *testing.T) {
+	run := func(t *testing.T, filtered bool) []observer.LoggedEntry {
+		f := newFakeIngest(t, func(n int, w http.ResponseWriter, r *http.Request) {
+			if n == 1 {
+				respondWith(http.StatusBadRequest)(n, w, r)
+				return
+			}
+			respondPartialSuccess(w)
+		})
+		set, logs := testSettings(component.TelemetrySettings{})
+		up := upstreamSettings(set, upstreamFactory.Type())
+		if !filtered {
+			up.Logger = set.Logger
+		}
+		exp, err := upstreamFactory.CreateTraces(context.Background(), up, testConfig(f).upstreamConfig(signalTraces))
+		require.NoError(t, err)
+		require.NoError(t, exp.Start(context.Background(), observedHost{Host: componenttest.NewNopHost()}))
+		t.Cleanup(func() { require.NoError(t, exp.Shutdown(context.Background())) })
+
+		require.Error(t, exp.ConsumeTraces(context.Background(), testTraces(map[string]any{})), "400")
+		require.NoError(t, exp.ConsumeTraces(context.Background(), testTraces(map[string]any{})), "partial success")
+		require.Len(t, f.received(), 2)
+		return logs.All()
+	}
+	dropped := func(e observer.LoggedEntry) bool {
+		return slices.ContainsFunc(upstreamDroppedMessages, func(p string) bool { return strings.HasPrefix(e.Message, p) })
+	}
+
+	t.Run("unfiltered upstream emits each dropped message", func(t *testing.T) {
+		entries := run(t, false)
+		for _, prefix := range upstreamDroppedMessages {
+			assert.True(t, slices.ContainsFunc(entries, func(e observer.LoggedEntry) bool { return strings.HasPrefix(e.Message, prefix) }),
+				"upstream no longer logs %q; update upstreamDroppedMessages (upstream.go)", prefix)
+		}
+	})
+	t.Run("filtered upstream emits none of them and no other error", func(t *testing.T) {
+		for _, e := range run(t, true) {
+			assert.False(t, dropped(e), "not filtered: %s", e.Message)
+			assert.Less(t, e.Level, zapcore.ErrorLevel, "an upstream error we do not filter: %s", e.Message)
+		}
+	})
 }
