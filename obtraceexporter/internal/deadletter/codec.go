@@ -50,7 +50,7 @@ func encode(id ID, e Entry) []byte {
 
 	body := b[headerSize+frameSize:]
 	binary.LittleEndian.PutUint32(b[headerSize:], uint32(len(body)))
-	binary.LittleEndian.PutUint32(b[headerSize+4:], crc32.Checksum(body, castagnoli))
+	binary.LittleEndian.PutUint32(b[headerSize+4:], crc32Of(body))
 	return b
 }
 
@@ -72,7 +72,7 @@ func decode(data []byte) (Record, error) {
 	if uint64(bodyLen) != uint64(len(body)) || bodyLen > maxBodySize {
 		return Record{}, fmt.Errorf("%w: frame says %d body bytes, the file holds %d", errDamaged, bodyLen, len(body))
 	}
-	if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(data[headerSize+4:]) {
+	if crc32Of(body) != binary.LittleEndian.Uint32(data[headerSize+4:]) {
 		return Record{}, fmt.Errorf("%w: checksum mismatch", errDamaged)
 	}
 
@@ -100,3 +100,5 @@ func decode(data []byte) (Record, error) {
 		},
 	}, nil
 }
+
+func crc32Of(body []byte) uint32 { return crc32.Checksum(body, castagnoli) }
