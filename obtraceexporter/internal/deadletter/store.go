@@ -107,6 +107,7 @@ func (s *Store) Ack(ids ...ID) error {
 		return ErrClosed
 	}
 	var errs []error
+	removed := false
 	for _, id := range ids {
 		if _, ok := s.index[id]; !ok {
 			continue
@@ -116,8 +117,11 @@ func (s *Store) Ack(ids ...ID) error {
 			continue
 		}
 		s.remove(id)
+		removed = true
 	}
-	errs = append(errs, syncDir(s.dir))
+	if removed {
+		errs = append(errs, syncDir(s.dir))
+	}
 	return errors.Join(errs...)
 }
 
