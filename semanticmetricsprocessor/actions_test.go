@@ -42,7 +42,6 @@ func normalizedHTTP(ms pmetric.MetricSlice, temp pmetric.AggregationTemporality)
 }
 
 func TestActionsOnDeprecatedHistogram(t *testing.T) {
-	requireUCUM(t)
 	cumulative := pmetric.AggregationTemporalityCumulative
 	tests := []struct {
 		mode     Action
@@ -102,7 +101,6 @@ func TestActionsOnDeprecatedHistogram(t *testing.T) {
 
 // TestShortestDecimalBounds: bounds are divided, not multiplied by 0.001.
 func TestShortestDecimalBounds(t *testing.T) {
-	requireUCUM(t)
 	h := newHarness(t, func(c *Config) { c.Mode = ActionNormalize })
 	md, ms := newMD("svc")
 	addHistogram(ms, "http.server.duration", "ms", pmetric.AggregationTemporalityCumulative,
@@ -117,7 +115,6 @@ func TestShortestDecimalBounds(t *testing.T) {
 }
 
 func TestConversionPerType(t *testing.T) {
-	requireUCUM(t)
 	custom := []CustomMetric{
 		{Name: "acme.latency", Unit: "s", Type: TypeGauge},
 		{Name: "acme.io", Unit: "By", Type: TypeCounter},
@@ -287,7 +284,6 @@ func TestConversionPerType(t *testing.T) {
 }
 
 func TestSeedsUntouched(t *testing.T) {
-	requireUCUM(t)
 	for _, mode := range []Action{ActionWarn, ActionAnnotate, ActionNormalize, ActionDrop} {
 		t.Run(string(mode), func(t *testing.T) {
 			h := newHarness(t, func(c *Config) {
@@ -322,7 +318,6 @@ func TestSeedsUntouched(t *testing.T) {
 // copy (counted and reported) instead of merging it: the delivered request
 // count equals the requests made.
 func TestDupMigration(t *testing.T) {
-	requireUCUM(t)
 	cumulative, delta := pmetric.AggregationTemporalityCumulative, pmetric.AggregationTemporalityDelta
 	const requests = 10
 	oneBucket := func(bucket int) []uint64 {
@@ -399,7 +394,6 @@ func TestDupMigration(t *testing.T) {
 // generation of its target: two sources of distinct series, merged when kind,
 // unit and temporality agree, else both kept and the source annotated.
 func TestMergeOnAliasRename(t *testing.T) {
-	requireUCUM(t)
 	cumulative, delta := pmetric.AggregationTemporalityCumulative, pmetric.AggregationTemporalityDelta
 	alias := func(c *Config) {
 		c.Mode = ActionNormalize
@@ -425,7 +419,6 @@ func TestMergeOnAliasRename(t *testing.T) {
 }
 
 func TestManyToOne(t *testing.T) {
-	requireUCUM(t)
 	build := func() pmetric.Metrics {
 		md, ms := newMD("svc")
 		addHistogram(ms, "messaging.publish.duration", "s", pmetric.AggregationTemporalityCumulative,
@@ -447,7 +440,6 @@ func TestManyToOne(t *testing.T) {
 }
 
 func TestRuleOverrides(t *testing.T) {
-	requireUCUM(t)
 	t.Run("fix applies only when every resolved finding is normalize", func(t *testing.T) {
 		h := newHarness(t, func(c *Config) {
 			c.Mode = ActionNormalize
@@ -500,7 +492,6 @@ func TestRuleOverrides(t *testing.T) {
 }
 
 func TestAnnotateAttributes(t *testing.T) {
-	requireUCUM(t)
 	h := newHarness(t, func(c *Config) { c.Mode = ActionAnnotate; c.AnnotateAttributes = true })
 	md, ms := newMD("svc")
 	addIntSum(ms, "orders_created_total", "1", true, 1, 2)
@@ -522,7 +513,6 @@ func TestAnnotateAttributes(t *testing.T) {
 }
 
 func TestIgnore(t *testing.T) {
-	requireUCUM(t)
 	h := newHarness(t, func(c *Config) { c.Mode = ActionDrop; c.Ignore = []string{"^otelcol_", `^runtime\.`} })
 	md, ms := newMD("svc")
 	addIntSum(ms, "otelcol_exporter_sent_total", "", true, 1)
@@ -534,7 +524,6 @@ func TestIgnore(t *testing.T) {
 }
 
 func TestLogRateLimitAndDedup(t *testing.T) {
-	requireUCUM(t)
 	h := newHarness(t, nil)
 	for i := 0; i < 3; i++ {
 		md, ms := newMD("svc-a")
@@ -579,7 +568,6 @@ func TestSummaryLog(t *testing.T) {
 }
 
 func TestTelemetry(t *testing.T) {
-	requireUCUM(t)
 	tel := componenttest.NewTelemetry()
 	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
 	cfg := createDefaultConfig().(*Config)

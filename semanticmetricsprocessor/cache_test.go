@@ -27,7 +27,6 @@ func newTestSemanticProcessor(t testing.TB, mutate func(*Config)) *semanticProce
 }
 
 func TestCacheBound(t *testing.T) {
-	requireUCUM(t)
 	p := newTestSemanticProcessor(t, func(c *Config) { c.CacheSize = 16 })
 	for i := 0; i < 1000; i++ {
 		md, ms := newMD("svc")
@@ -45,7 +44,6 @@ func TestCacheBound(t *testing.T) {
 }
 
 func TestCacheConcurrent(t *testing.T) {
-	requireUCUM(t)
 	p := newTestSemanticProcessor(t, func(c *Config) { c.CacheSize = 8; c.Mode = ActionNormalize })
 	var wg sync.WaitGroup
 	for g := 0; g < 4; g++ {
@@ -73,7 +71,6 @@ func TestCacheConcurrent(t *testing.T) {
 
 // TestCompliantNoAlloc: a compliant metric costs a cache lookup and no allocation.
 func TestCompliantNoAlloc(t *testing.T) {
-	requireUCUM(t)
 	p := newTestSemanticProcessor(t, nil)
 	md := compliantBatch(10, 10)
 	_, err := p.processMetrics(context.Background(), md) // warm the cache

@@ -22,7 +22,6 @@ func findingOf(t *testing.T, a *analyzer, k cacheKey, rule string) (finding, boo
 }
 
 func TestSquatsNamespace(t *testing.T) {
-	requireUCUM(t)
 	a, err := newAnalyzer(&Config{Mode: ActionNormalize})
 	require.NoError(t, err)
 	const (
@@ -78,7 +77,6 @@ func TestSquatsNamespace(t *testing.T) {
 // TestSquatsNamespaceNeverRenames: in normalize mode the data of a squatting
 // metric keeps its name; the finding is annotated.
 func TestSquatsNamespaceNeverRenames(t *testing.T) {
-	requireUCUM(t)
 	h := newHarness(t, func(c *Config) { c.Mode = ActionNormalize })
 	md, ms := newMD("checkout-api")
 	addHistogram(ms, "http.server.latency", "s", pmetric.AggregationTemporalityCumulative,
@@ -100,7 +98,6 @@ func TestEditDistance(t *testing.T) {
 }
 
 func TestUnitNonBase(t *testing.T) {
-	requireUCUM(t)
 	const (
 		H  = pmetric.MetricTypeHistogram
 		EH = pmetric.MetricTypeExponentialHistogram
@@ -175,7 +172,6 @@ func TestUnitNonBase(t *testing.T) {
 // TestUnitNonBaseConverts: normalize divides histogram bounds exactly, with
 // the unit.mismatch.convertible machinery.
 func TestUnitNonBaseConverts(t *testing.T) {
-	requireUCUM(t)
 	h := newHarness(t, func(c *Config) {
 		c.Mode = ActionWarn
 		c.Rules = map[string]Action{RuleUnitNonBase: ActionNormalize}
@@ -200,7 +196,6 @@ func TestUnitNonBaseConverts(t *testing.T) {
 }
 
 func TestUtilizationRangeScanKind(t *testing.T) {
-	requireUCUM(t)
 	a, err := newAnalyzer(&Config{Mode: ActionWarn, Ignore: []string{"^ignored\\."}})
 	require.NoError(t, err)
 	for _, tt := range []struct {
@@ -234,7 +229,6 @@ func TestUtilizationRangeScanKind(t *testing.T) {
 }
 
 func TestUtilizationRange(t *testing.T) {
-	requireUCUM(t)
 	tests := []struct {
 		name   string
 		mode   Action
@@ -334,7 +328,6 @@ func TestUtilizationRange(t *testing.T) {
 
 // TestValueScanNoAlloc: a scanned metric whose values are fine allocates nothing.
 func TestValueScanNoAlloc(t *testing.T) {
-	requireUCUM(t)
 	p := newTestSemanticProcessor(t, nil)
 	md, ms := newMD("checkout-api")
 	addGauge(ms, "system.cpu.utilization", "1", 0.1, 0.5, 0.99)
@@ -348,7 +341,6 @@ func TestValueScanNoAlloc(t *testing.T) {
 }
 
 func TestHistogramBoundsVsUnit(t *testing.T) {
-	requireUCUM(t)
 	cumulative := pmetric.AggregationTemporalityCumulative
 	tests := []struct {
 		name  string
@@ -468,7 +460,6 @@ func TestHistogramBoundsVsUnit(t *testing.T) {
 
 // TestHistogramScanNoAlloc: scanned histograms with plausible seconds allocate nothing.
 func TestHistogramScanNoAlloc(t *testing.T) {
-	requireUCUM(t)
 	p := newTestSemanticProcessor(t, nil)
 	md, ms := newMD("checkout-api")
 	addHistogram(ms, "http.server.request.duration", "s", pmetric.AggregationTemporalityCumulative,
@@ -485,7 +476,6 @@ func TestHistogramScanNoAlloc(t *testing.T) {
 // TestMonotonicContradictionCovered: the I2 cases are reported by N6 (violation
 // level) and I1, once each; there is no separate I2 id.
 func TestMonotonicContradictionCovered(t *testing.T) {
-	requireUCUM(t)
 	a, err := newAnalyzer(&Config{Mode: ActionWarn})
 	require.NoError(t, err)
 	S := pmetric.MetricTypeSum

@@ -199,7 +199,6 @@ func clone(md pmetric.Metrics) pmetric.Metrics {
 
 // TestSeedRules checks the findings for the names and units found in the seed documents.
 func TestSeedRules(t *testing.T) {
-	requireUCUM(t)
 	cfg := createDefaultConfig().(*Config)
 	cfg.Mode = ActionNormalize
 	cfg.Rules = map[string]Action{RuleNameMissingNamespace: ActionWarn}
@@ -322,7 +321,6 @@ func TestSeedRules(t *testing.T) {
 }
 
 func TestLevels(t *testing.T) {
-	requireUCUM(t)
 	a, err := newAnalyzer(&Config{Mode: ActionWarn})
 	require.NoError(t, err)
 	level := func(name, unit string, typ pmetric.MetricType, mono bool, rule string) Level {

@@ -82,10 +82,10 @@ func relateUnits(src, dst string) (unitRelation, *big.Rat) {
 
 var ratOne = big.NewRat(1, 1)
 
-// singularAnnotation returns the fixed unit for a unit made of one curly
-// annotation with a leading 1 or a plural word, using ucum.FromWord for the
-// singular form. fixed is "" when the unit needs no change; ok is false when
-// no safe replacement is known.
+// curlyFix checks a unit made of one curly annotation (U5): a leading 1
+// (1{packet}) or a plural word ({switches}, singular from ucum.FromWord).
+// rule is "" when neither applies; otherwise ok reports whether fixed is a
+// safe replacement (false: the plural has no known singular).
 func curlyFix(u string) (rule, fixed string, ok bool) {
 	if strings.HasPrefix(u, "1{") && strings.HasSuffix(u, "}") && strings.Count(u, "{") == 1 {
 		return RuleUnitLeadingOne, u[1:], true
