@@ -11,7 +11,6 @@ import (
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/processor"
 	"go.opentelemetry.io/collector/processor/processorhelper"
-	"go.uber.org/zap"
 
 	"github.com/obtraceai/otelcol-obtrace/semanticfindingsextension"
 	"github.com/obtraceai/otelcol-obtrace/semanticmetricsprocessor/internal/metadata"
@@ -25,7 +24,6 @@ const AnnotationKey = "semconv.violations"
 const serviceNameKey = "service.name"
 
 type semanticProcessor struct {
-	logger    *zap.Logger
 	cfg       *Config
 	an        *analyzer
 	cache     *verdictCache
@@ -48,7 +46,6 @@ func newSemanticProcessor(set processor.Settings, cfg *Config) (*semanticProcess
 		return nil, err
 	}
 	return &semanticProcessor{
-		logger:    set.Logger,
 		cfg:       cfg,
 		an:        an,
 		cache:     newVerdictCache(cfg.CacheSize, verdictCacheMaxBytes),

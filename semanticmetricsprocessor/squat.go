@@ -1,6 +1,7 @@
 package semanticmetricsprocessor // import "github.com/obtraceai/otelcol-obtrace/semanticmetricsprocessor"
 
 import (
+	"slices"
 	"strings"
 	"sync"
 
@@ -168,13 +169,9 @@ func words(name string) []string {
 	return strings.FieldsFunc(name, func(r rune) bool { return r == '.' || r == '_' })
 }
 
+// containsWord reports w, or a word of the same stem, in ws.
 func containsWord(ws []string, w string) bool {
-	for _, x := range ws {
-		if x == w || stem(x) == stem(w) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(ws, func(x string) bool { return x == w || stem(x) == stem(w) })
 }
 
 // stem strips one common English suffix (used, usage -> us; connections -> connection).

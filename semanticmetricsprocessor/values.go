@@ -50,13 +50,8 @@ const durationMaxMean = 100.0
 const utilizationMax = 1.5
 
 // scanFor returns the value check that applies to k, scanNone when none does.
-// Ignored and Obtrace canonical names are never checked.
+// Obtrace canonical names are never checked (ignored names never get here).
 func (a *analyzer) scanFor(k cacheKey) (scanKind, string, Level, string) {
-	for _, re := range a.ignore {
-		if re.MatchString(k.name) {
-			return scanNone, "", 0, ""
-		}
-	}
 	if e, ok := registry.Lookup(k.name); ok && e.Canonical {
 		return scanNone, "", 0, ""
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/big"
 	"regexp"
+	"slices"
 	"strings"
 
 	"go.opentelemetry.io/collector/pdata/pmetric"
@@ -245,12 +246,11 @@ func (b *builder) refuse() { b.refused = true }
 
 // analyzer computes verdicts. It is immutable after construction.
 type analyzer struct {
-	mode               Action
-	rules              map[string]Action
-	custom             map[string]CustomMetric
-	aliases            map[string]Alias
-	ignore             []*regexp.Regexp
-	annotateAttributes bool
+	mode    Action
+	rules   map[string]Action
+	custom  map[string]CustomMetric
+	aliases map[string]Alias
+	ignore  []*regexp.Regexp
 	// oversized holds the verdicts of names and units past their bound,
 	// indexed by 1 (name) | 2 (unit); they depend on the configuration only.
 	oversized [4]*verdict
@@ -258,11 +258,10 @@ type analyzer struct {
 
 func newAnalyzer(cfg *Config) (*analyzer, error) {
 	a := &analyzer{
-		mode:               cfg.Mode,
-		rules:              cfg.Rules,
-		custom:             map[string]CustomMetric{},
-		aliases:            cfg.Aliases,
-		annotateAttributes: cfg.AnnotateAttributes,
+		mode:    cfg.Mode,
+		rules:   cfg.Rules,
+		custom:  map[string]CustomMetric{},
+		aliases: cfg.Aliases,
 	}
 	for _, cm := range cfg.CustomMetrics {
 		a.custom[cm.Name] = cm
@@ -306,7 +305,7 @@ func (a *analyzer) oversizedVerdict(k cacheKey) (v *verdict, ok bool) {
 func (a *analyzer) actionFor(rule string, lvl Level) Action {
 	act, explicit := a.rules[rule]
 	if !explicit {
-		if ruleByID[rule].defaultOff {
+		if slices.Contains(rulesOffByDefault, rule) {
 			return ActionOff
 		}
 		act = a.mode
@@ -728,9 +727,11 @@ func (a *analyzer) finish(b *builder) *verdict {
 			v.drop = true
 		}
 		if f.action == ActionAnnotate || f.action == ActionNormalize {
-			annUnfixed = appendUnique(annUnfixed, f.rule)
-			if !f.fix {
-				ann = appendUnique(ann, f.rule)
+			if !slices.Contains(annUnfixed, f.rule) {
+				annUnfixed = append(annUnfixed, f.rule)
+			}
+			if !f.fix && !slices.Contains(ann, f.rule) {
+				ann = append(ann, f.rule)
 			}
 		}
 		unfixedAction := f.action
@@ -754,15 +755,6 @@ func (a *analyzer) finish(b *builder) *verdict {
 	v.annotation = strings.Join(ann, ",")
 	v.annotationUnfixed = strings.Join(annUnfixed, ",")
 	return v
-}
-
-func appendUnique(s []string, v string) []string {
-	for _, x := range s {
-		if x == v {
-			return s
-		}
-	}
-	return append(s, v)
 }
 
 // dupVerdict is the finding reported when the legacy copy of a /dup migration
