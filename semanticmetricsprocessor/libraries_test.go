@@ -241,7 +241,7 @@ func TestFindingLinesSurviveLogSampling(t *testing.T) {
 	core, logs := observer.New(zapcore.InfoLevel)
 	sampled := zapcore.NewSamplerWithOptions(core, time.Second, 10, 100)
 	p := newTestSemanticProcessor(t, nil)
-	p.rep = newReporter(zap.New(sampled))
+	p.reporter = newReporter(zap.New(sampled))
 	md, ms := newMD("checkout-api")
 	for i := range maxLogsPerSecond {
 		addIntSum(ms, fmt.Sprintf("acme.jobs_%02d_total", i), "{job}", true, 1)
