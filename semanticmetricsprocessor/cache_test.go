@@ -9,22 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/pmetric"
-	"go.opentelemetry.io/collector/processor/processortest"
-
-	"github.com/obtraceai/otelcol-obtrace/semanticmetricsprocessor/internal/metadata"
 )
-
-func newTestSemanticProcessor(t testing.TB, mutate func(*Config)) *semanticProcessor {
-	cfg := createDefaultConfig().(*Config)
-	cfg.ReportInterval = 0
-	if mutate != nil {
-		mutate(cfg)
-	}
-	require.NoError(t, cfg.Validate())
-	p, err := newSemanticProcessor(processortest.NewNopSettings(metadata.Type), cfg)
-	require.NoError(t, err)
-	return p
-}
 
 func TestCacheBound(t *testing.T) {
 	p := newTestSemanticProcessor(t, func(c *Config) { c.CacheSize = 16 })

@@ -28,12 +28,6 @@ type libraryCase struct {
 	detail          string // a substring of the first finding's message
 }
 
-const (
-	H = pmetric.MetricTypeHistogram
-	G = pmetric.MetricTypeGauge
-	S = pmetric.MetricTypeSum
-)
-
 func runLibraryCases(t *testing.T, cases []libraryCase) {
 	t.Helper()
 	a, err := newAnalyzer(&Config{Mode: ActionNormalize})
