@@ -156,6 +156,10 @@ func TestValueScanNoAlloc(t *testing.T) {
 
 func TestHistogramBoundsVsUnit(t *testing.T) {
 	cumulative := pmetric.AggregationTemporalityCumulative
+	// histogram builds one histogram of one point.
+	histogram := func(name, unit string, p histPoint) func(pmetric.MetricSlice) {
+		return func(ms pmetric.MetricSlice) { addHistogram(ms, name, unit, cumulative, p) }
+	}
 	tests := []struct {
 		name  string
 		mode  Action
@@ -164,34 +168,26 @@ func TestHistogramBoundsVsUnit(t *testing.T) {
 		meta  map[string]string
 	}{
 		{
-			name: "registry metric in s with the SDK default ms bounds",
-			mode: ActionWarn,
-			build: func(ms pmetric.MetricSlice) {
-				addHistogram(ms, "http.server.request.duration", "s", cumulative,
-					histPoint{bounds: msBounds, counts: counts16, sum: 0.5, min: 0.1, max: 0.2})
-			},
-			logs: []string{"http.server.request.duration histogram.bounds_vs_unit warn"},
-			meta: map[string]string{},
+			name:  "registry metric in s with the SDK default ms bounds",
+			mode:  ActionWarn,
+			build: histogram("http.server.request.duration", "s", histPoint{bounds: msBounds, counts: counts16, sum: 0.5, min: 0.1, max: 0.2}),
+			logs:  []string{"http.server.request.duration histogram.bounds_vs_unit warn"},
+			meta:  map[string]string{},
 		},
 		{
 			name: "mean of 240 s on a duration",
 			mode: ActionAnnotate,
-			build: func(ms pmetric.MetricSlice) {
-				addHistogram(ms, "http.server.request.duration", "s", cumulative,
-					histPoint{bounds: sBounds, counts: []uint64{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 10}, sum: 2400, min: 100, max: 900})
-			},
+			build: histogram("http.server.request.duration", "s",
+				histPoint{bounds: sBounds, counts: []uint64{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 10}, sum: 2400, min: 100, max: 900}),
 			logs: []string{"http.server.request.duration histogram.bounds_vs_unit annotate"},
 			meta: map[string]string{"http.server.request.duration": RuleHistogramBoundsVsUnit},
 		},
 		{
-			name: "deprecated name in s with ms bounds: renamed and flagged",
-			mode: ActionNormalize,
-			build: func(ms pmetric.MetricSlice) {
-				addHistogram(ms, "http.server.duration", "s", cumulative,
-					histPoint{bounds: msBounds, counts: counts16, sum: 1234.5, min: 0.9, max: 9})
-			},
-			logs: []string{"http.server.duration histogram.bounds_vs_unit annotate", "http.server.duration name.deprecated normalize"},
-			meta: map[string]string{"http.server.request.duration": RuleHistogramBoundsVsUnit},
+			name:  "deprecated name in s with ms bounds: renamed and flagged",
+			mode:  ActionNormalize,
+			build: histogram("http.server.duration", "s", histPoint{bounds: msBounds, counts: counts16, sum: 1234.5, min: 0.9, max: 9}),
+			logs:  []string{"http.server.duration histogram.bounds_vs_unit annotate", "http.server.duration name.deprecated normalize"},
+			meta:  map[string]string{"http.server.request.duration": RuleHistogramBoundsVsUnit},
 		},
 		{
 			name: "exponential histogram mean",
@@ -208,44 +204,33 @@ func TestHistogramBoundsVsUnit(t *testing.T) {
 			meta: map[string]string{},
 		},
 		{
-			name: "long mean on a non-duration name: nothing",
-			mode: ActionWarn,
-			build: func(ms pmetric.MetricSlice) {
-				addHistogram(ms, "acme.job.age", "s", cumulative,
-					histPoint{bounds: sBounds, counts: counts16, sum: 1e6, min: 1, max: 1e4})
-			},
-			meta: map[string]string{},
+			name:  "long mean on a non-duration name: nothing",
+			mode:  ActionWarn,
+			build: histogram("acme.job.age", "s", histPoint{bounds: sBounds, counts: counts16, sum: 1e6, min: 1, max: 1e4}),
+			meta:  map[string]string{},
 		},
 		{
 			name: "plausible seconds: nothing",
 			mode: ActionWarn,
 			build: func(ms pmetric.MetricSlice) {
-				addHistogram(ms, "http.server.request.duration", "s", cumulative,
-					histPoint{bounds: sBounds, counts: counts16, sum: 12.5, min: 0.001, max: 9})
-				addHistogram(ms, "acme.request.latency", "s", cumulative,
-					histPoint{bounds: []float64{0, 5, 10}, counts: []uint64{1, 1, 1, 0}, sum: 3, min: 0.5, max: 9})
+				histogram("http.server.request.duration", "s", histPoint{bounds: sBounds, counts: counts16, sum: 12.5, min: 0.001, max: 9})(ms)
+				histogram("acme.request.latency", "s", histPoint{bounds: []float64{0, 5, 10}, counts: []uint64{1, 1, 1, 0}, sum: 3, min: 0.5, max: 9})(ms)
 			},
 			meta: map[string]string{},
 		},
 		{
-			name: "ms unit is U1's business, not H1",
-			mode: ActionWarn,
-			build: func(ms pmetric.MetricSlice) {
-				addHistogram(ms, "http.server.request.duration", "ms", cumulative,
-					histPoint{bounds: msBounds, counts: counts16, sum: 2400, min: 100, max: 900})
-			},
-			logs: []string{"http.server.request.duration unit.mismatch.convertible warn"},
-			meta: map[string]string{},
+			name:  "ms unit is U1's business, not H1",
+			mode:  ActionWarn,
+			build: histogram("http.server.request.duration", "ms", histPoint{bounds: msBounds, counts: counts16, sum: 2400, min: 100, max: 900}),
+			logs:  []string{"http.server.request.duration unit.mismatch.convertible warn"},
+			meta:  map[string]string{},
 		},
 		{
-			name: "improvement never drops under mode drop (data-dependent)",
-			mode: ActionDrop,
-			build: func(ms pmetric.MetricSlice) {
-				addHistogram(ms, "http.server.request.duration", "s", cumulative,
-					histPoint{bounds: msBounds, counts: counts16, sum: 0.5, min: 0.1, max: 0.2})
-			},
-			logs: []string{"http.server.request.duration histogram.bounds_vs_unit warn"},
-			meta: map[string]string{},
+			name:  "improvement never drops under mode drop (data-dependent)",
+			mode:  ActionDrop,
+			build: histogram("http.server.request.duration", "s", histPoint{bounds: msBounds, counts: counts16, sum: 0.5, min: 0.1, max: 0.2}),
+			logs:  []string{"http.server.request.duration histogram.bounds_vs_unit warn"},
+			meta:  map[string]string{},
 		},
 	}
 	for _, tt := range tests {
