@@ -255,7 +255,6 @@ func BenchmarkNormalizeVsTransform(b *testing.B) {
 // the same renames and conversions (semanticmetrics exactly, transform with
 // float multiplication), so the comparison is fair.
 func TestNormalizeMatchesTransform(t *testing.T) {
-	requireUCUM(t)
 	src := seedBatch(3)
 	h := newHarness(t, func(c *Config) {
 		c.Mode = ActionNormalize

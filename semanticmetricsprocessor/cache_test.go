@@ -9,25 +9,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/pmetric"
-	"go.opentelemetry.io/collector/processor/processortest"
-
-	"github.com/obtraceai/otelcol-obtrace/semanticmetricsprocessor/internal/metadata"
 )
 
-func newTestSemanticProcessor(t testing.TB, mutate func(*Config)) *semanticProcessor {
-	cfg := createDefaultConfig().(*Config)
-	cfg.ReportInterval = 0
-	if mutate != nil {
-		mutate(cfg)
-	}
-	require.NoError(t, cfg.Validate())
-	p, err := newSemanticProcessor(processortest.NewNopSettings(metadata.Type), cfg)
-	require.NoError(t, err)
-	return p
-}
-
 func TestCacheBound(t *testing.T) {
-	requireUCUM(t)
 	p := newTestSemanticProcessor(t, func(c *Config) { c.CacheSize = 16 })
 	for i := 0; i < 1000; i++ {
 		md, ms := newMD("svc")
@@ -45,7 +29,6 @@ func TestCacheBound(t *testing.T) {
 }
 
 func TestCacheConcurrent(t *testing.T) {
-	requireUCUM(t)
 	p := newTestSemanticProcessor(t, func(c *Config) { c.CacheSize = 8; c.Mode = ActionNormalize })
 	var wg sync.WaitGroup
 	for g := 0; g < 4; g++ {
@@ -73,7 +56,6 @@ func TestCacheConcurrent(t *testing.T) {
 
 // TestCompliantNoAlloc: a compliant metric costs a cache lookup and no allocation.
 func TestCompliantNoAlloc(t *testing.T) {
-	requireUCUM(t)
 	p := newTestSemanticProcessor(t, nil)
 	md := compliantBatch(10, 10)
 	_, err := p.processMetrics(context.Background(), md) // warm the cache

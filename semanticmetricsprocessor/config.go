@@ -103,7 +103,7 @@ func (cfg *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("mode: unknown mode %q (valid: warn, annotate, normalize, drop)", cfg.Mode))
 	}
 	for id, act := range cfg.Rules {
-		if _, ok := ruleByID[id]; !ok {
+		if !isRuleID(id) {
 			errs = append(errs, fmt.Errorf("rules: unknown rule id %q (valid ids: %s)", id, strings.Join(RuleIDs(), ", ")))
 			continue
 		}

@@ -17,7 +17,6 @@ import (
 var findingsPageID = component.MustNewIDWithName("semanticfindings", "page")
 
 func TestLoadConfig(t *testing.T) {
-	requireUCUM(t)
 	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
 	require.NoError(t, err)
 

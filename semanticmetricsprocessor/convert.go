@@ -65,8 +65,8 @@ func log2Rat(a *big.Rat) (int, bool) {
 // whole reports whether int values can stay int (a is a whole number).
 func (c *conversion) whole() bool { return c.mulInt != 0 }
 
-// f converts a double value. NaN and ±Inf are preserved.
-func (c *conversion) f(v float64) float64 {
+// scale converts a double value. NaN and ±Inf are preserved.
+func (c *conversion) scale(v float64) float64 {
 	switch {
 	case c.div != 0:
 		return v / c.div
@@ -85,7 +85,7 @@ func (c *conversion) f(v float64) float64 {
 // fromInt converts an int value to a double value, exactly rounded.
 func (c *conversion) fromInt(v int64) float64 {
 	if v > -maxExactInt && v < maxExactInt && (c.div != 0 || c.mul != 0) {
-		return c.f(float64(v))
+		return c.scale(float64(v))
 	}
 	r := new(big.Rat).SetInt64(v)
 	r.Mul(r, c.rat)
@@ -126,7 +126,7 @@ func (c *conversion) convertNumberPoints(dps pmetric.NumberDataPointSlice) {
 				dp.SetDoubleValue(c.fromInt(dp.IntValue()))
 			}
 		case pmetric.NumberDataPointValueTypeDouble:
-			dp.SetDoubleValue(c.f(dp.DoubleValue()))
+			dp.SetDoubleValue(c.scale(dp.DoubleValue()))
 		}
 		c.convertExemplars(dp.Exemplars())
 	}
@@ -143,7 +143,7 @@ func (c *conversion) convertExemplars(es pmetric.ExemplarSlice) {
 				e.SetDoubleValue(c.fromInt(v))
 			}
 		case pmetric.ExemplarValueTypeDouble:
-			e.SetDoubleValue(c.f(e.DoubleValue()))
+			e.SetDoubleValue(c.scale(e.DoubleValue()))
 		}
 	}
 }
@@ -170,7 +170,7 @@ func (c *conversion) convertHistogram(dps pmetric.HistogramDataPointSlice) {
 		} else {
 			for j := 0; j < n; j++ {
 				in := b.At(j)
-				out := c.f(in)
+				out := c.scale(in)
 				b.SetAt(j, out)
 				if n <= len(memoIn) {
 					memoIn[j], memoOut[j] = in, out
@@ -203,13 +203,13 @@ type histogramPoint interface {
 // exemplars. Generic rather than an interface parameter, so no point is boxed.
 func convertSumMinMax[P histogramPoint](c *conversion, dp P) {
 	if dp.HasSum() {
-		dp.SetSum(c.f(dp.Sum()))
+		dp.SetSum(c.scale(dp.Sum()))
 	}
 	if dp.HasMin() {
-		dp.SetMin(c.f(dp.Min()))
+		dp.SetMin(c.scale(dp.Min()))
 	}
 	if dp.HasMax() {
-		dp.SetMax(c.f(dp.Max()))
+		dp.SetMax(c.scale(dp.Max()))
 	}
 	c.convertExemplars(dp.Exemplars())
 }
@@ -256,7 +256,7 @@ func (c *conversion) convertExpHistogram(dps pmetric.ExponentialHistogramDataPoi
 		s, _ := c.expShift(dp.Scale())
 		dp.Positive().SetOffset(dp.Positive().Offset() + int32(s))
 		dp.Negative().SetOffset(dp.Negative().Offset() + int32(s))
-		dp.SetZeroThreshold(c.f(dp.ZeroThreshold()))
+		dp.SetZeroThreshold(c.scale(dp.ZeroThreshold()))
 		convertSumMinMax(c, dp)
 	}
 }
@@ -266,10 +266,10 @@ func (c *conversion) convertExpHistogram(dps pmetric.ExponentialHistogramDataPoi
 func (c *conversion) convertSummary(dps pmetric.SummaryDataPointSlice) {
 	for i := 0; i < dps.Len(); i++ {
 		dp := dps.At(i)
-		dp.SetSum(c.f(dp.Sum()))
+		dp.SetSum(c.scale(dp.Sum()))
 		q := dp.QuantileValues()
 		for j := 0; j < q.Len(); j++ {
-			q.At(j).SetValue(c.f(q.At(j).Value()))
+			q.At(j).SetValue(c.scale(q.At(j).Value()))
 		}
 	}
 }

@@ -62,7 +62,6 @@ func startWithFindings(t *testing.T, mode Action, host component.Host) (*harness
 // Every finding the processor reports reaches the store: one row per rule,
 // with the action taken and the count of sightings.
 func TestFindingsPublishedToStore(t *testing.T) {
-	requireUCUM(t)
 	ext := newFindingsExtension(t)
 	h, err := startWithFindings(t, ActionNormalize, extensionsHost{findingsID: ext})
 	require.NoError(t, err)
@@ -99,7 +98,6 @@ func TestFindingsPublishedToStore(t *testing.T) {
 
 // Under warn, the page still says what normalize would do.
 func TestFindingsSayWhatNormalizeWouldDo(t *testing.T) {
-	requireUCUM(t)
 	ext := newFindingsExtension(t)
 	h, err := startWithFindings(t, ActionWarn, extensionsHost{findingsID: ext})
 	require.NoError(t, err)

@@ -94,7 +94,7 @@ func TestOversizedNotRetained(t *testing.T) {
 	heapAfter := liveHeap()
 	t.Logf("live heap after %d unique %d KB units: %+d KB", n, size>>10, int64(heapAfter-heapBefore)>>10)
 	assert.Zero(t, p.cache.len(), "oversized verdicts are not cached")
-	assert.Len(t, p.rep.keys, 1, "one key per service for all oversized units")
+	assert.Len(t, p.reporter.keys, 1, "one key per service for all oversized units")
 	assert.Less(t, int64(heapAfter)-int64(heapBefore), int64(16<<20))
 }
 
@@ -151,7 +151,7 @@ func TestLogBoundedOnHugeInput(t *testing.T) {
 	obsCore, logs := observer.New(zapcore.InfoLevel)
 	jsonCore := zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), zapcore.AddSync(&buf), zapcore.InfoLevel)
 	p := newTestSemanticProcessor(t, nil)
-	p.rep = newReporter(zap.New(zapcore.NewTee(obsCore, jsonCore)))
+	p.reporter = newReporter(zap.New(zapcore.NewTee(obsCore, jsonCore)))
 
 	hugeService := strings.Repeat("é", 1<<19) // 1 MiB of 2-byte runes
 	md, ms := newMD(hugeService)
@@ -167,7 +167,7 @@ func TestLogBoundedOnHugeInput(t *testing.T) {
 	}
 	_, err := p.processMetrics(context.Background(), md)
 	require.NoError(t, err)
-	p.rep.flush()
+	p.reporter.flush()
 
 	entries := logs.All()
 	require.NotEmpty(t, entries)

@@ -196,16 +196,13 @@ func countInto(totals map[string]map[string]int64, k reportKey, n int64) {
 	}
 }
 
+// takenAction is the action taken on f: normalize only when the plan that
+// resolves it was applied (fixed).
 func takenAction(f *finding, v *verdict, fixed bool) Action {
-	switch {
-	case v.drop && f.action == ActionDrop:
-		return ActionDrop
-	case !v.drop && f.action == ActionNormalize && f.fix && fixed:
+	if !v.drop && f.action == ActionNormalize && f.fix && fixed {
 		return ActionNormalize
-	case f.action == ActionNormalize:
-		return ActionAnnotate
 	}
-	return f.action
+	return unfixedAction(f.action)
 }
 
 func (r *reporter) allow() bool {

@@ -35,12 +35,6 @@ func validUnit(u string) bool {
 	return err == nil
 }
 
-// isAffine reports units whose conversion has an offset (temperatures); the
-// processor never converts them.
-func isAffine(u string) bool {
-	return strings.Contains(u, "Cel") || strings.Contains(u, "[degF]") || strings.Contains(u, "[degRe]") || strings.Contains(u, "[degR]")
-}
-
 // unitRelation classifies how a value in unit src relates to unit dst.
 type unitRelation uint8
 
@@ -48,7 +42,7 @@ const (
 	relSame         unitRelation = iota
 	relAnnotation                // both dimensionless with factor 1: metadata-only fix
 	relConvertible               // same dimension, exact factor
-	relIncompatible              // different dimension, unparsable, or affine
+	relIncompatible              // different dimension, unparsable, or affine (Cel)
 )
 
 // relateUnits compares two valid (or registry-given) units.
@@ -56,22 +50,13 @@ func relateUnits(src, dst string) (unitRelation, *big.Rat) {
 	if src == dst {
 		return relSame, nil
 	}
-	if isCurrency(src) || isCurrency(dst) || isAffine(src) || isAffine(dst) {
+	if isCurrency(src) || isCurrency(dst) {
 		return relIncompatible, nil
 	}
-	us, err := ucum.Parse(src)
-	if err != nil {
-		return relIncompatible, nil
-	}
-	ud, err := ucum.Parse(dst)
-	if err != nil {
-		return relIncompatible, nil
-	}
-	if us.Dim != ud.Dim {
-		return relIncompatible, nil
-	}
+	// Factor refuses unparsable units, different dimensions and affine
+	// conversions (Cel to K needs an offset).
 	f, err := ucum.Factor(src, dst)
-	if err != nil || f == nil || f.Sign() <= 0 {
+	if err != nil || f.Sign() <= 0 {
 		return relIncompatible, nil
 	}
 	if f.Cmp(ratOne) == 0 {
@@ -82,10 +67,10 @@ func relateUnits(src, dst string) (unitRelation, *big.Rat) {
 
 var ratOne = big.NewRat(1, 1)
 
-// singularAnnotation returns the fixed unit for a unit made of one curly
-// annotation with a leading 1 or a plural word, using ucum.FromWord for the
-// singular form. fixed is "" when the unit needs no change; ok is false when
-// no safe replacement is known.
+// curlyFix checks a unit made of one curly annotation (U5): a leading 1
+// (1{packet}) or a plural word ({switches}, singular from ucum.FromWord).
+// rule is "" when neither applies; otherwise ok reports whether fixed is a
+// safe replacement (false: the plural has no known singular).
 func curlyFix(u string) (rule, fixed string, ok bool) {
 	if strings.HasPrefix(u, "1{") && strings.HasSuffix(u, "}") && strings.Count(u, "{") == 1 {
 		return RuleUnitLeadingOne, u[1:], true

@@ -1,21 +1,16 @@
 package semanticmetricsprocessor // import "github.com/obtraceai/otelcol-obtrace/semanticmetricsprocessor"
 
 import (
-	"context"
 	"strings"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
-	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/metric"
 
 	"github.com/obtraceai/otelcol-obtrace/semanticmetricsprocessor/internal/registry"
 )
 
-// scanKind selects the value check a verdict runs on every batch. Value rules
-// cannot be decided from (name, unit, type, monotonic) alone, so the cached
-// verdict only says which cheap scan applies; metrics without one are never
-// scanned.
+// scanKind selects the value check a verdict runs on every batch (see
+// doc.go); metrics without one are never scanned.
 type scanKind uint8
 
 const (
@@ -50,13 +45,8 @@ const durationMaxMean = 100.0
 const utilizationMax = 1.5
 
 // scanFor returns the value check that applies to k, scanNone when none does.
-// Ignored and Obtrace canonical names are never checked.
+// Obtrace canonical names are never checked (ignored names never get here).
 func (a *analyzer) scanFor(k cacheKey) (scanKind, string, Level, string) {
-	for _, re := range a.ignore {
-		if re.MatchString(k.name) {
-			return scanNone, "", 0, ""
-		}
-	}
 	if e, ok := registry.Lookup(k.name); ok && e.Canonical {
 		return scanNone, "", 0, ""
 	}
@@ -102,27 +92,12 @@ func (a *analyzer) withScan(k cacheKey, v *verdict) *verdict {
 	if act == ActionDrop && !explicit {
 		act = ActionWarn // data-dependent: dropping some batches of a series is worse than the finding
 	}
-	unfixed := act
-	if unfixed == ActionNormalize {
-		unfixed = ActionAnnotate // never fixed
-	}
-	opt := metric.WithAttributeSet(attribute.NewSet(attribute.String("rule", rule), attribute.String("action", string(unfixed))))
-	vv := &verdict{
-		findings: []finding{{rule: rule, level: lvl, msg: msg, action: act, optFixed: opt, optUnfixed: opt}},
-		drop:     act == ActionDrop,
-	}
-	if act == ActionAnnotate || act == ActionNormalize {
-		vv.annotation, vv.annotationUnfixed = rule, rule
-	}
 	if v == okVerdict {
 		v = &verdict{}
 	}
-	v.scan, v.value = s, vv
+	v.scan, v.value = s, singleFindingVerdict(rule, lvl, act, msg)
 	if s == scanSecondsHist || s == scanDurationHist {
-		lv := *vv
-		lv.findings = []finding{vv.findings[0]}
-		lv.findings[0].msg = "unit \"s\" and the values look like seconds (every one at most 5), but the bucket bounds are the SDK default ms bounds [0, 5, 10, ..., 10000]: they all land in the first bucket and the distribution is lost. The data is fine, the bucket layout is wrong: configure the semconv advice bounds [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10] (instrument advice or an SDK view); no fix"
-		v.layout = &lv
+		v.layout = singleFindingVerdict(rule, lvl, act, "unit \"s\" and the values look like seconds (every one at most 5), but the bucket bounds are the SDK default ms bounds [0, 5, 10, ..., 10000]: they all land in the first bucket and the distribution is lost. The data is fine, the bucket layout is wrong: configure the semconv advice bounds [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10] (instrument advice or an SDK view); no fix")
 	}
 	return v
 }
@@ -136,15 +111,31 @@ const (
 	scanLayout            // the values are plausible, the bucket layout is not (v.layout)
 )
 
-// scanTrips runs the value check s on m's data points. It does not allocate.
-func scanTrips(s scanKind, m pmetric.Metric) scanResult {
+// valueVerdict runs v's value check on m's data as received and returns the
+// verdict to report, nil when the data passes or v has no check. It does
+// not allocate.
+func (v *verdict) valueVerdict(m pmetric.Metric) *verdict {
+	if v.scan == scanNone || v.drop {
+		return nil
+	}
+	switch scanValues(v.scan, m) {
+	case scanValue:
+		return v.value
+	case scanLayout:
+		return v.layout
+	}
+	return nil
+}
+
+// scanValues runs the value check s on m's data points.
+func scanValues(s scanKind, m pmetric.Metric) scanResult {
 	switch s {
 	case scanUtilization:
-		if utilizationTrips(m) {
+		if utilizationLooksLikePercent(m) {
 			return scanValue
 		}
 	case scanSecondsHist, scanDurationHist:
-		return secondsHistTrips(m, s == scanDurationHist)
+		return scanSecondsHistogram(m, s == scanDurationHist)
 	}
 	return scanOK
 }
@@ -166,7 +157,8 @@ func numberAbove(dps pmetric.NumberDataPointSlice, limit float64) bool {
 	return false
 }
 
-func utilizationTrips(m pmetric.Metric) bool {
+// utilizationLooksLikePercent is V1: a value above utilizationMax.
+func utilizationLooksLikePercent(m pmetric.Metric) bool {
 	switch m.Type() {
 	case pmetric.MetricTypeGauge:
 		return numberAbove(m.Gauge().DataPoints(), utilizationMax)
@@ -190,13 +182,13 @@ func utilizationTrips(m pmetric.Metric) bool {
 	return false
 }
 
-// secondsHistTrips checks a histogram in "s" (H1). Values look like ms when
+// scanSecondsHistogram checks a histogram in "s" (H1). Values look like ms when
 // the explicit bounds are the SDK default ms bounds and some value is above
 // 5 (a count past the (0, 5] bucket), when the bounds are the semconv advice
 // and the mean (sum/count) is above adviceMaxMean, or, when mean is set, the
 // mean is above durationMaxMean. The SDK default ms bounds with every value
 // at most 5 are seconds in the wrong layout (scanLayout).
-func secondsHistTrips(m pmetric.Metric, mean bool) scanResult {
+func scanSecondsHistogram(m pmetric.Metric, mean bool) scanResult {
 	res := scanOK
 	switch m.Type() {
 	case pmetric.MetricTypeHistogram:
@@ -257,34 +249,4 @@ func sameBounds(b pcommon.Float64Slice, want []float64) bool {
 		}
 	}
 	return true
-}
-
-// handleValue acts on a value finding of m (V1, H1): report, count, and
-// annotate or drop as configured. remove is true when m is dropped.
-// name and unit are the metric's as received (before a rename).
-func (p *semanticProcessor) handleValue(ctx context.Context, service, name, unit string, m pmetric.Metric, vv *verdict) (remove bool) {
-	p.rep.report(service, name, unit, vv, false)
-	p.telemetry.ProcessorSemanticmetricsViolations.Add(ctx, 1, vv.findings[0].optUnfixed)
-	if vv.drop {
-		p.telemetry.ProcessorSemanticmetricsMetricsDropped.Add(ctx, 1)
-		p.telemetry.ProcessorSemanticmetricsDatapointsDropped.Add(ctx, int64(dataPointCount(m)))
-		return true
-	}
-	if vv.annotation != "" {
-		appendAnnotation(m.Metadata(), vv.annotation)
-		if p.cfg.AnnotateAttributes {
-			forEachAttributes(m, func(a pcommon.Map) { appendAnnotation(a, vv.annotation) })
-		}
-		p.telemetry.ProcessorSemanticmetricsMetricsAnnotated.Add(ctx, 1)
-	}
-	return false
-}
-
-// appendAnnotation adds id to the comma-joined semconv.violations of a map.
-func appendAnnotation(a pcommon.Map, id string) {
-	if old, ok := a.Get(AnnotationKey); ok && old.Type() == pcommon.ValueTypeStr && old.Str() != "" {
-		a.PutStr(AnnotationKey, old.Str()+","+id)
-		return
-	}
-	a.PutStr(AnnotationKey, id)
 }

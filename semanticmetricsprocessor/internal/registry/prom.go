@@ -1,6 +1,9 @@
 package registry
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // Prometheus reverse index. The OTLP -> Prometheus translation below follows
 // github.com/prometheus/otlptranslator (MetricNamer with suffixes, underscore
@@ -29,17 +32,17 @@ var promPerUnit = map[string]string{
 func PrometheusName(name, unit string, inst Instrument) string {
 	tokens := strings.FieldsFunc(name, func(r rune) bool { return !promChar(r) })
 	mainU, perU := promUnitSuffixes(unit)
-	if mainU != "" && !has(tokens, mainU) {
+	if mainU != "" && !slices.Contains(tokens, mainU) {
 		tokens = append(tokens, mainU)
 	}
-	if perU != "" && !has(tokens, perU) {
+	if perU != "" && !slices.Contains(tokens, perU) {
 		tokens = append(tokens, perU)
 	}
 	if inst == Counter {
-		tokens = append(without(tokens, "total"), "total")
+		tokens = append(slices.DeleteFunc(tokens, isWord("total")), "total")
 	}
 	if unit == "1" && inst == Gauge {
-		tokens = append(without(tokens, "ratio"), "ratio")
+		tokens = append(slices.DeleteFunc(tokens, isWord("ratio")), "ratio")
 	}
 	out := strings.Join(tokens, "_")
 	if out != "" && out[0] >= '0' && out[0] <= '9' {
@@ -84,27 +87,11 @@ func cleanPromUnit(s string) string {
 	return strings.Trim(s, "_")
 }
 
+// isWord matches the token w, for slices.DeleteFunc.
+func isWord(w string) func(string) bool { return func(t string) bool { return t == w } }
+
 func promChar(r rune) bool {
 	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == ':'
-}
-
-func has(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
-func without(s []string, v string) []string {
-	out := make([]string, 0, len(s))
-	for _, x := range s {
-		if x != v {
-			out = append(out, x)
-		}
-	}
-	return out
 }
 
 // promKeys returns the keys under which e is indexed: first the exact

@@ -11,6 +11,8 @@
 //   - canonical.go: Obtrace's canonical names (never renamed).
 package registry
 
+import "slices"
+
 //go:generate go run ./gen -semconv ../../../../shared/semconv/v1.44.0 -out zz_generated_table.go
 
 // Instrument is the instrument kind the conventions require for a metric.
@@ -99,7 +101,7 @@ func Resolve(name string) (target Entry, chain []string, ok bool) {
 	cur := name
 	for {
 		e, found := byName[cur]
-		if !found || contains(chain, cur) {
+		if !found || slices.Contains(chain, cur) {
 			return Entry{}, chain, false
 		}
 		chain = append(chain, cur)
@@ -111,38 +113,6 @@ func Resolve(name string) (target Entry, chain []string, ok bool) {
 		}
 		cur = e.RenamedTo
 	}
-}
-
-// Target is Resolve without the chain: it does not allocate. Rename chains in
-// the table are at most a few steps; maxHops bounds any cycle.
-func Target(name string) (Entry, bool) {
-	cur := name
-	for range maxHops {
-		e, found := byName[cur]
-		if !found {
-			return Entry{}, false
-		}
-		if !e.Deprecated {
-			return e, true
-		}
-		if e.RenamedTo == "" {
-			return Entry{}, false
-		}
-		cur = e.RenamedTo
-	}
-	return Entry{}, false // a cycle of deprecated names only
-}
-
-// maxHops is larger than the longest rename chain (checked by a test).
-const maxHops = 16
-
-func contains(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // LookupPrometheusDeprecated resolves the exact Prometheus translation of a

@@ -2,13 +2,13 @@ package ucum
 
 import "sync"
 
-// Budgets of the two caches. Units come from telemetry, so random strings
-// must not grow memory: each cache stores results until it holds maxEntries
+// Budget of the parse cache. Units come from telemetry, so random strings
+// must not grow memory: the cache stores results until it holds maxEntries
 // or its estimated size reaches maxBytes, then computes without storing.
 // Past the bound a lookup costs one parse of at most MaxExpressionBytes.
 const (
 	cacheMaxEntries = 4096
-	cacheMaxBytes   = 1 << 20 // per cache
+	cacheMaxBytes   = 1 << 20
 	// entryOverhead is a rough per-entry cost of the sync.Map node, the key
 	// and value headers and the big.Rat structures.
 	entryOverhead = 192

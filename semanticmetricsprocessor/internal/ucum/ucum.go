@@ -19,7 +19,7 @@
 // other than Cel. "rpm" is not UCUM and does not parse.
 //
 // Every expression is bounded in length, nesting, terms, exponents and
-// factor size (bounds.go), and both caches in entries and bytes (cache.go):
+// factor size (bounds.go), and the parse cache in entries and bytes (cache.go):
 // units come from telemetry.
 package ucum
 
@@ -83,9 +83,6 @@ func (d Dimension) String() string {
 	return strings.Join(append(pos, neg...), ".")
 }
 
-// Dimensionless reports whether u has no dimension (1, %, {request}).
-func (u Unit) Dimensionless() bool { return u.Dim == Dimension{} }
-
 // parsed is the cached, immutable form of a unit; Parse hands out copies.
 type parsed struct {
 	u   Unit
@@ -135,73 +132,25 @@ func (u Unit) clone() Unit {
 	return u
 }
 
-type factorResult struct {
-	r     *big.Rat
-	f     float64
-	exact bool // f == r exactly
-	err   error
-}
-
-var factorCache fillOnceCache // [2]string -> factorResult
-
 // Factor returns the exact factor a such that a value v in unit from equals
 // a*v in unit to. It fails when either unit does not parse or the
 // dimensions differ. Annotations do not change the factor ({request} == 1).
 // An affine unit (Cel) converts only to itself: Cel -> K needs an offset.
 func Factor(from, to string) (*big.Rat, error) {
-	res := factor(from, to)
-	if res.err != nil {
-		return nil, res.err
-	}
-	return new(big.Rat).Set(res.r), nil
-}
-
-// FactorFloat is Factor as the nearest float64, without allocating for pairs
-// seen before. exact is false when the float64 is not exactly the factor
-// (1/1000 is not): scale by dividing by 1/a when that is exact instead, see
-// the processor's conversion code.
-func FactorFloat(from, to string) (f float64, exact bool, err error) {
-	res := factor(from, to)
-	if res.err != nil {
-		return 0, false, res.err
-	}
-	return res.f, res.exact, nil
-}
-
-func factor(from, to string) factorResult {
-	if len(from) > MaxExpressionBytes || len(to) > MaxExpressionBytes {
-		return factorResult{err: errTooLong(max(len(from), len(to)))}
-	}
-	key := [2]string{from, to}
-	if v, ok := factorCache.load(key); ok {
-		return v.(factorResult)
-	}
-	res := computeFactor(from, to)
-	size := len(from) + len(to) + errBytes(res.err)
-	if res.r != nil {
-		size += (res.r.Num().BitLen() + res.r.Denom().BitLen()) / 8
-	}
-	factorCache.store([2]string{strings.Clone(from), strings.Clone(to)}, res, size)
-	return res
-}
-
-func computeFactor(from, to string) factorResult {
 	fu, err := Parse(from)
 	if err != nil {
-		return factorResult{err: err}
+		return nil, err
 	}
 	tu, err := Parse(to)
 	if err != nil {
-		return factorResult{err: err}
+		return nil, err
 	}
 	if fu.Dim != tu.Dim {
-		return factorResult{err: fmt.Errorf("ucum: cannot convert %q (dimension %s) to %q (dimension %s): dimensions differ",
-			from, fu.Dim, to, tu.Dim)}
+		return nil, fmt.Errorf("ucum: cannot convert %q (dimension %s) to %q (dimension %s): dimensions differ",
+			from, fu.Dim, to, tu.Dim)
 	}
 	if (fu.Affine || tu.Affine) && from != to {
-		return factorResult{err: fmt.Errorf("ucum: cannot convert %q to %q by a factor: the conversion is affine (has an offset)", from, to)}
+		return nil, fmt.Errorf("ucum: cannot convert %q to %q by a factor: the conversion is affine (has an offset)", from, to)
 	}
-	r := new(big.Rat).Quo(fu.Factor, tu.Factor)
-	f, exact := r.Float64()
-	return factorResult{r: r, f: f, exact: exact}
+	return fu.Factor.Quo(fu.Factor, tu.Factor), nil // fu is Parse's copy
 }

@@ -200,29 +200,6 @@ func TestFactorResultIsACopy(t *testing.T) {
 	}
 }
 
-func TestFactorFloat(t *testing.T) {
-	for _, c := range []struct {
-		from, to string
-		f        float64
-		exact    bool
-	}{
-		{"ms", "s", 0.001, false},
-		{"s", "ms", 1000, true},
-		{"KiBy", "By", 1024, true},
-		{"%", "1", 0.01, false},
-		{"bit", "By", 0.125, true},
-	} {
-		f, exact, err := FactorFloat(c.from, c.to)
-		if err != nil || f != c.f || exact != c.exact {
-			t.Errorf("FactorFloat(%q, %q) = %v, %v, %v; want %v, %v", c.from, c.to, f, exact, err, c.f, c.exact)
-		}
-	}
-	FactorFloat("ms", "s")
-	if n := testing.AllocsPerRun(100, func() { FactorFloat("ms", "s") }); n != 0 {
-		t.Errorf("FactorFloat on a cached pair allocates %v times", n)
-	}
-}
-
 func TestFromWord(t *testing.T) {
 	for word, want := range map[string]string{
 		"milliseconds": "ms", "millisecond": "ms", "msec": "ms", "ms": "ms", "MS": "ms",

@@ -1,205 +1,18 @@
 package semanticmetricsprocessor
 
 import (
-	"context"
 	"sort"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.opentelemetry.io/collector/consumer/consumertest"
-	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
-	"go.opentelemetry.io/collector/processor"
-	"go.opentelemetry.io/collector/processor/processortest"
-	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
-	"go.uber.org/zap/zaptest/observer"
-
-	"github.com/obtraceai/otelcol-obtrace/semanticmetricsprocessor/internal/metadata"
 )
-
-const (
-	ts0 = pcommon.Timestamp(1_700_000_000_000_000_000)
-	ts1 = pcommon.Timestamp(1_700_000_060_000_000_000)
-)
-
-// ---- builders ----
-
-func newMD(service string) (pmetric.Metrics, pmetric.MetricSlice) {
-	md := pmetric.NewMetrics()
-	rm := md.ResourceMetrics().AppendEmpty()
-	if service != "" {
-		rm.Resource().Attributes().PutStr("service.name", service)
-	}
-	sm := rm.ScopeMetrics().AppendEmpty()
-	sm.Scope().SetName("test")
-	return md, sm.Metrics()
-}
-
-func addGauge(ms pmetric.MetricSlice, name, unit string, vals ...float64) pmetric.Metric {
-	m := ms.AppendEmpty()
-	m.SetName(name)
-	m.SetUnit(unit)
-	dps := m.SetEmptyGauge().DataPoints()
-	for i, v := range vals {
-		dp := dps.AppendEmpty()
-		dp.SetTimestamp(ts1)
-		dp.Attributes().PutInt("i", int64(i))
-		dp.SetDoubleValue(v)
-	}
-	return m
-}
-
-func addIntSum(ms pmetric.MetricSlice, name, unit string, mono bool, vals ...int64) pmetric.Metric {
-	m := ms.AppendEmpty()
-	m.SetName(name)
-	m.SetUnit(unit)
-	s := m.SetEmptySum()
-	s.SetIsMonotonic(mono)
-	s.SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
-	for i, v := range vals {
-		dp := s.DataPoints().AppendEmpty()
-		dp.SetStartTimestamp(ts0)
-		dp.SetTimestamp(ts1)
-		dp.Attributes().PutInt("i", int64(i))
-		dp.SetIntValue(v)
-	}
-	return m
-}
-
-func addDoubleSum(ms pmetric.MetricSlice, name, unit string, mono bool, vals ...float64) pmetric.Metric {
-	m := ms.AppendEmpty()
-	m.SetName(name)
-	m.SetUnit(unit)
-	s := m.SetEmptySum()
-	s.SetIsMonotonic(mono)
-	s.SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
-	for i, v := range vals {
-		dp := s.DataPoints().AppendEmpty()
-		dp.SetStartTimestamp(ts0)
-		dp.SetTimestamp(ts1)
-		dp.Attributes().PutInt("i", int64(i))
-		dp.SetDoubleValue(v)
-	}
-	return m
-}
-
-type histPoint struct {
-	bounds        []float64
-	counts        []uint64
-	sum, min, max float64
-	exemplar      float64
-}
-
-func addHistogram(ms pmetric.MetricSlice, name, unit string, temp pmetric.AggregationTemporality, pts ...histPoint) pmetric.Metric {
-	m := ms.AppendEmpty()
-	m.SetName(name)
-	m.SetUnit(unit)
-	h := m.SetEmptyHistogram()
-	h.SetAggregationTemporality(temp)
-	for i, p := range pts {
-		dp := h.DataPoints().AppendEmpty()
-		dp.SetStartTimestamp(ts0)
-		dp.SetTimestamp(ts1)
-		dp.Attributes().PutStr("http.request.method", []string{"GET", "POST", "PUT"}[i%3])
-		dp.ExplicitBounds().FromRaw(p.bounds)
-		dp.BucketCounts().FromRaw(p.counts)
-		var n uint64
-		for _, c := range p.counts {
-			n += c
-		}
-		dp.SetCount(n)
-		dp.SetSum(p.sum)
-		dp.SetMin(p.min)
-		dp.SetMax(p.max)
-		if p.exemplar != 0 {
-			e := dp.Exemplars().AppendEmpty()
-			e.SetTimestamp(ts1)
-			e.SetDoubleValue(p.exemplar)
-			e.SetTraceID(pcommon.TraceID{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16})
-			e.SetSpanID(pcommon.SpanID{1, 2, 3, 4, 5, 6, 7, 8})
-			e.FilteredAttributes().PutStr("k", "v")
-		}
-	}
-	return m
-}
-
-// ---- harness ----
-
-type harness struct {
-	proc processor.Metrics
-	sink *consumertest.MetricsSink
-	logs *observer.ObservedLogs
-}
-
-func newHarness(t *testing.T, mutate func(*Config)) *harness {
-	t.Helper()
-	cfg := createDefaultConfig().(*Config)
-	cfg.ReportInterval = 0
-	if mutate != nil {
-		mutate(cfg)
-	}
-	require.NoError(t, cfg.Validate())
-	core, logs := observer.New(zapcore.InfoLevel)
-	set := processortest.NewNopSettings(metadata.Type)
-	set.Logger = zap.New(core)
-	sink := new(consumertest.MetricsSink)
-	p, err := NewFactory().CreateMetrics(context.Background(), set, cfg, sink)
-	require.NoError(t, err)
-	require.NoError(t, p.Start(context.Background(), nil))
-	t.Cleanup(func() { require.NoError(t, p.Shutdown(context.Background())) })
-	return &harness{proc: p, sink: sink, logs: logs}
-}
-
-func (h *harness) run(t *testing.T, md pmetric.Metrics) pmetric.Metrics {
-	t.Helper()
-	h.sink.Reset()
-	require.NoError(t, h.proc.ConsumeMetrics(context.Background(), md))
-	if len(h.sink.AllMetrics()) == 0 {
-		return pmetric.NewMetrics()
-	}
-	require.Len(t, h.sink.AllMetrics(), 1)
-	return h.sink.AllMetrics()[0]
-}
-
-func findingRules(h *harness) []string {
-	var out []string
-	for _, e := range h.logs.FilterMessageSnippet(findingMessagePrefix).All() {
-		out = append(out, e.ContextMap()["metric"].(string)+" "+e.ContextMap()["rule"].(string)+" "+e.ContextMap()["action"].(string))
-	}
-	sort.Strings(out)
-	return out
-}
-
-func metadataOf(md pmetric.Metrics) map[string]string {
-	out := map[string]string{}
-	rms := md.ResourceMetrics()
-	for i := 0; i < rms.Len(); i++ {
-		sms := rms.At(i).ScopeMetrics()
-		for j := 0; j < sms.Len(); j++ {
-			ms := sms.At(j).Metrics()
-			for k := 0; k < ms.Len(); k++ {
-				if v, ok := ms.At(k).Metadata().Get(AnnotationKey); ok {
-					out[ms.At(k).Name()] = v.AsString()
-				}
-			}
-		}
-	}
-	return out
-}
-
-func clone(md pmetric.Metrics) pmetric.Metrics {
-	c := pmetric.NewMetrics()
-	md.CopyTo(c)
-	return c
-}
 
 // ---- tests ----
 
 // TestSeedRules checks the findings for the names and units found in the seed documents.
 func TestSeedRules(t *testing.T) {
-	requireUCUM(t)
 	cfg := createDefaultConfig().(*Config)
 	cfg.Mode = ActionNormalize
 	cfg.Rules = map[string]Action{RuleNameMissingNamespace: ActionWarn}
@@ -208,13 +21,6 @@ func TestSeedRules(t *testing.T) {
 	a, err := newAnalyzer(cfg)
 	require.NoError(t, err)
 
-	const (
-		H  = pmetric.MetricTypeHistogram
-		EH = pmetric.MetricTypeExponentialHistogram
-		G  = pmetric.MetricTypeGauge
-		S  = pmetric.MetricTypeSum
-		SU = pmetric.MetricTypeSummary
-	)
 	tests := []struct {
 		name, unit string
 		typ        pmetric.MetricType
@@ -322,7 +128,6 @@ func TestSeedRules(t *testing.T) {
 }
 
 func TestLevels(t *testing.T) {
-	requireUCUM(t)
 	a, err := newAnalyzer(&Config{Mode: ActionWarn})
 	require.NoError(t, err)
 	level := func(name, unit string, typ pmetric.MetricType, mono bool, rule string) Level {
@@ -339,35 +144,4 @@ func TestLevels(t *testing.T) {
 	assert.Equal(t, LevelImprovement, level("acme.jobs_total", "{job}", pmetric.MetricTypeSum, true, RuleNameTotalSuffix))
 	assert.Equal(t, LevelViolation, level("acme.jobs_total", "{job}", pmetric.MetricTypeSum, false, RuleNameTotalSuffix))
 	assert.Equal(t, LevelViolation, level("acme.jobs_total", "{job}", pmetric.MetricTypeGauge, false, RuleNameTotalSuffix))
-}
-
-func TestSuggestFormat(t *testing.T) {
-	for in, want := range map[string]string{
-		"MyApp.RequestCount":  "myapp.request_count",
-		"http-server.latency": "http_server.latency",
-		"acme.HTTPServer":     "acme.http_server",
-		"acme..x__y_":         "acme.x_y",
-		"Acme/Jobs.Count":     "acme_jobs.count",
-	} {
-		assert.Equal(t, want, suggestFormat(in), in)
-		assert.True(t, formatOK(want), want)
-	}
-}
-
-func TestSyntaxAndFormat(t *testing.T) {
-	for name, want := range map[string][2]bool{
-		"dice.rolls":              {true, true},
-		"http_requests_total":     {true, true},
-		"2xx responses":           {false, false},
-		"MyApp.RequestCount":      {true, false},
-		"http-server.latency":     {true, false},
-		"a..b":                    {true, false},
-		"a.b_":                    {true, false},
-		"":                        {false, false},
-		"a/b":                     {true, false},
-		string(make([]byte, 300)): {false, false},
-	} {
-		assert.Equal(t, want[0], syntaxOK(name), "syntax %q", name)
-		assert.Equal(t, want[1], formatOK(name), "format %q", name)
-	}
 }

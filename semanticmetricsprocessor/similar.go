@@ -1,6 +1,7 @@
 package semanticmetricsprocessor // import "github.com/obtraceai/otelcol-obtrace/semanticmetricsprocessor"
 
 import (
+	"slices"
 	"strings"
 	"sync"
 
@@ -10,19 +11,19 @@ import (
 	"github.com/obtraceai/otelcol-obtrace/semanticmetricsprocessor/internal/ucum"
 )
 
-// squatCandidate is an active registry metric that an unknown name in its
+// namespaceCandidate is an active registry metric that an unknown name in its
 // namespace may have meant (N9).
-type squatCandidate struct {
+type namespaceCandidate struct {
 	name string
 	kind kind
 	dim  ucum.Dimension
 }
 
-// squatIndex maps the first dotted segment of every active, non-canonical
-// registry metric ("http", "db", "system", ...) to the metrics in it. Built
-// once, on first use.
-var squatIndex = sync.OnceValue(func() map[string][]squatCandidate {
-	idx := map[string][]squatCandidate{}
+// registryByNamespace maps the first dotted segment of every active,
+// non-canonical registry metric ("http", "db", "system", ...) to the metrics
+// in it. Built once, on first use.
+var registryByNamespace = sync.OnceValue(func() map[string][]namespaceCandidate {
+	idx := map[string][]namespaceCandidate{}
 	for _, e := range registry.Entries() {
 		if e.Deprecated || e.Canonical || e.Instrument == registry.InstrumentUnknown {
 			continue
@@ -35,29 +36,13 @@ var squatIndex = sync.OnceValue(func() map[string][]squatCandidate {
 		if err != nil {
 			continue
 		}
-		idx[e.Name[:i]] = append(idx[e.Name[:i]], squatCandidate{name: e.Name, kind: kindOfInstrument(e.Instrument), dim: u.Dim})
+		idx[e.Name[:i]] = append(idx[e.Name[:i]], namespaceCandidate{name: e.Name, kind: kindOfInstrument(e.Instrument), dim: u.Dim})
 	}
 	return idx
 })
 
-// dataKind is the instrument class of received data (kindAny when unclear).
-func dataKind(t pmetric.MetricType, mono bool) kind {
-	switch t {
-	case pmetric.MetricTypeSum:
-		if mono {
-			return kindCounter
-		}
-		return kindUpDownCounter
-	case pmetric.MetricTypeGauge:
-		return kindGauge
-	case pmetric.MetricTypeHistogram, pmetric.MetricTypeExponentialHistogram:
-		return kindHistogram
-	}
-	return kindAny
-}
-
-// squatSuggestion returns the registry metric an unknown name inside a semconv
-// namespace most likely meant. Candidates are active registry metrics with the
+// similarRegistryMetric returns the registry metric an unknown name inside a
+// semconv namespace most likely meant (N9). Candidates are active registry metrics with the
 // same first segment, the same instrument class and the same unit dimension.
 // A candidate must also be close in its distinctive words (closeWords): a
 // shared namespace alone is not a reason (system.filesystem.inodes.usage is
@@ -69,16 +54,16 @@ func dataKind(t pmetric.MetricType, mono bool) kind {
 //     is at most a third of the longer name (system.memory.used -> system.memory.usage).
 //
 // unit must be valid UCUM or "" (read as "1").
-func squatSuggestion(name, unit string, t pmetric.MetricType, mono bool) (string, bool) {
+func similarRegistryMetric(name, unit string, t pmetric.MetricType, mono bool) (string, bool) {
 	i := strings.IndexByte(name, '.')
 	if i <= 0 {
 		return "", false
 	}
-	cands := squatIndex()[name[:i]]
+	cands := registryByNamespace()[name[:i]]
 	if len(cands) == 0 {
 		return "", false
 	}
-	k := dataKind(t, mono)
+	k := kindOfData(t, mono)
 	if k == kindAny {
 		return "", false
 	}
@@ -168,13 +153,9 @@ func words(name string) []string {
 	return strings.FieldsFunc(name, func(r rune) bool { return r == '.' || r == '_' })
 }
 
+// containsWord reports w, or a word of the same stem, in ws.
 func containsWord(ws []string, w string) bool {
-	for _, x := range ws {
-		if x == w || stem(x) == stem(w) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(ws, func(x string) bool { return x == w || stem(x) == stem(w) })
 }
 
 // stem strips one common English suffix (used, usage -> us; connections -> connection).
