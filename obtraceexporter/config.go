@@ -94,6 +94,16 @@ type Config struct {
 	// group commit (groupcommit.go) and lazy bookkeeping (queuestorage.go).
 	PersistentQueue PersistentQueueConfig `mapstructure:"persistent_queue"`
 
+	// ServerErrorRetries is how many times a request ingest answered with
+	// HTTP 500 is sent again (default 5), waiting as retry_on_failure does
+	// (initial_interval, doubling up to max_interval). Then it is refused
+	// permanently: dead-lettered, or dropped without a dead_letter directory.
+	ServerErrorRetries int `mapstructure:"server_error_retries"`
+
+	// DeadLetter keeps what ingest refused permanently on disk, to resend it.
+	// See deadletter.go.
+	DeadLetter DeadLetterConfig `mapstructure:"dead_letter"`
+
 	// prevent unkeyed literal initialization
 	_ struct{}
 }
@@ -200,7 +210,7 @@ func (cfg *Config) Validate() error {
 	if cfg.Timeout < 0 {
 		errs = append(errs, fmt.Errorf("`timeout`: %v is negative; set a positive duration such as 5s", cfg.Timeout))
 	}
-	errs = append(errs, cfg.validatePersistentQueue())
+	errs = append(errs, cfg.validatePersistentQueue(), cfg.validateDelivery())
 	return redactError(errors.Join(errs...), string(cfg.APIKey))
 }
 
@@ -344,6 +354,44 @@ func (cfg *Config) validatePersistentQueue() error {
 		// as long as an ingest outage.
 		errs = append(errs, errors.New("`persistent_queue.group_commit`: cannot be combined with sending_queue.block_on_overflow: true; "+
 			"set block_on_overflow: false (a full queue then refuses with a retryable error) or persistent_queue.group_commit: false"))
+	}
+	return errors.Join(errs...)
+}
+
+// DeadLetterConfig is the dead-letter queue: requests ingest refused
+// permanently (401, 403, 400, 3xx, 413 for one record, 500 after
+// server_error_retries), kept with their status and reason instead of being
+// dropped, and sent again when the cause may be gone.
+type DeadLetterConfig struct {
+	// Directory holds one subdirectory per exporter and signal (created 0700,
+	// files 0600). Empty (the default): no dead-letter queue; refused data is
+	// dropped and counted in otelcol_exporter_obtrace_failed_items.
+	Directory string `mapstructure:"directory"`
+	// MaxBytes bounds the disk it uses per signal (default 1 GiB); when full,
+	// the oldest entries are dropped, counted and logged.
+	MaxBytes int64 `mapstructure:"max_bytes"`
+	// ResendInterval is how often the entries are sent again (default 10m;
+	// 0: only at start and on SIGUSR1).
+	ResendInterval time.Duration `mapstructure:"resend_interval"`
+	// ResendOnStart sends the entries again when the collector starts
+	// (default true), e.g. after a restart with a corrected api_key.
+	ResendOnStart bool `mapstructure:"resend_on_start"`
+}
+
+func (cfg *Config) validateDelivery() error {
+	var errs []error
+	if cfg.ServerErrorRetries < 0 {
+		errs = append(errs, fmt.Errorf("`server_error_retries`: %d is negative; set 0 (no retry of HTTP 500) or more, such as 5", cfg.ServerErrorRetries))
+	}
+	dl := cfg.DeadLetter
+	if dl.Directory == "" {
+		return errors.Join(errs...)
+	}
+	if dl.MaxBytes < minDeadLetterBytes {
+		errs = append(errs, fmt.Errorf("`dead_letter.max_bytes`: %d is below %d; set a size such as 1073741824 (1 GiB)", dl.MaxBytes, minDeadLetterBytes))
+	}
+	if dl.ResendInterval < 0 {
+		errs = append(errs, fmt.Errorf("`dead_letter.resend_interval`: %v is negative; set a duration such as 10m, or 0 to resend only at start and on SIGUSR1", dl.ResendInterval))
 	}
 	return errors.Join(errs...)
 }

@@ -35,7 +35,9 @@ func TestCreateDefaultConfig(t *testing.T) {
 
 		StartupCheck:    true,
 		QueueFileCheck:  "fail",
-		PersistentQueue: PersistentQueueConfig{GroupCommit: true, GroupMaxItems: 8192, BookkeepingInterval: time.Second},
+		PersistentQueue:    PersistentQueueConfig{GroupCommit: true, GroupMaxItems: 8192, BookkeepingInterval: time.Second},
+		ServerErrorRetries: 5,
+		DeadLetter:         DeadLetterConfig{MaxBytes: 1 << 30, ResendInterval: 10 * time.Minute, ResendOnStart: true},
 	}, cfg)
 	assert.True(t, cfg.RetryConfig.Enabled, "retries are on by default")
 	assert.True(t, cfg.QueueConfig.HasValue(), "the sending queue is on by default")
@@ -121,6 +123,8 @@ func TestLoadConfig(t *testing.T) {
 				c.StartupCheck = false
 				c.QueueFileCheck = "quarantine"
 				c.PersistentQueue = PersistentQueueConfig{GroupCommit: true, GroupMaxItems: 2048, BookkeepingInterval: 500 * time.Millisecond}
+				c.ServerErrorRetries = 2
+				c.DeadLetter = DeadLetterConfig{Directory: "/var/lib/otelcol-obtrace/dead-letter", MaxBytes: 1 << 28, ResendInterval: time.Hour, ResendOnStart: false}
 			}),
 		},
 		{
@@ -335,6 +339,19 @@ func TestValidate(t *testing.T) {
 			cfg:     valid(func(c *Config) { c.PersistentQueue.GroupMaxItems = 0; withStorage(c) }),
 			wantErr: []string{"`persistent_queue.group_max_items`", "not positive", "8192"},
 		},
+		{
+			name:    "negative server_error_retries",
+			cfg:     valid(func(c *Config) { c.ServerErrorRetries = -1 }),
+			wantErr: []string{"`server_error_retries`", "negative", "5"},
+		},
+		{
+			name: "dead_letter bounds",
+			cfg: valid(func(c *Config) {
+				c.DeadLetter = DeadLetterConfig{Directory: "/tmp/dlq", MaxBytes: 4096, ResendInterval: -time.Second}
+			}),
+			wantErr: []string{"`dead_letter.max_bytes`", "1 GiB", "`dead_letter.resend_interval`", "negative", "SIGUSR1"},
+		},
+		{name: "dead_letter max_bytes unchecked without a directory", cfg: valid(func(c *Config) { c.DeadLetter.MaxBytes = 0 })},
 		{
 			name:    "negative bookkeeping_interval",
 			cfg:     valid(func(c *Config) { c.PersistentQueue.BookkeepingInterval = -time.Second; withStorage(c) }),

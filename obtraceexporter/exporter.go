@@ -2,15 +2,16 @@ package obtraceexporter // import "github.com/obtraceai/otelcol-obtrace/obtracee
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/configretry"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
-	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/pdata/ptrace"
@@ -49,6 +50,12 @@ type obtraceExporter struct {
 
 	// queueFile checks the persistent-queue file before the queue opens it.
 	queueFile *queueFileCheck
+
+	// retry is retry_on_failure; its intervals pace the HTTP 500 retries.
+	retry              configretry.BackOffConfig
+	serverErrorRetries int
+	// deadLetters holds what ingest refused for good (see deadletter.go).
+	deadLetters *deadLetters
 }
 
 func newObtraceExporter(cfg *Config, set exporter.Settings, s signal) (*obtraceExporter, error) {
@@ -56,7 +63,7 @@ func newObtraceExporter(cfg *Config, set exporter.Settings, s signal) (*obtraceE
 	if err != nil {
 		return nil, err
 	}
-	return &obtraceExporter{
+	e := &obtraceExporter{
 		signal:     s,
 		logger:     set.Logger,
 		url:        cfg.signalURL(s),
@@ -71,7 +78,13 @@ func newObtraceExporter(cfg *Config, set exporter.Settings, s signal) (*obtraceE
 		breaker:     newBreaker(cfg.Auth.FailureThreshold, cfg.Auth.CoolOff, cfg.Auth.MaxTenants),
 		startup:     newStartupCheck(cfg, set),
 		queueFile:   newQueueFileCheck(cfg, set.ID, s, set.Logger),
-	}, nil
+
+		retry:              cfg.RetryConfig,
+		serverErrorRetries: cfg.ServerErrorRetries,
+		deadLetters:        newDeadLetters(cfg.DeadLetter, set.ID, s, tb, set.Logger),
+	}
+	e.deadLetters.resend = e.resendBatch
+	return e, nil
 }
 
 // guard runs when data enters the exporter, before it is queued, in the
@@ -140,56 +153,45 @@ func (e *obtraceExporter) start(ctx context.Context, host component.Host) error 
 		return err
 	}
 	e.startup.start(host) // in the background; never fails or delays Start
-	return nil
+	return e.deadLetters.start()
 }
 
 func (e *obtraceExporter) shutdown(ctx context.Context) error {
 	e.startup.shutdown(ctx)
-	var err error
+	err := e.deadLetters.shutdown()
 	if e.upstream != nil {
-		err = e.upstream.Shutdown(ctx)
+		err = errors.Join(err, e.upstream.Shutdown(ctx))
 	}
 	e.telemetry.Shutdown()
 	return err
 }
 
-func (e *obtraceExporter) pushTraces(next consumer.Traces) consumer.ConsumeTracesFunc {
+func (e *obtraceExporter) pushTraces(upstream consumer.Traces) consumer.ConsumeTracesFunc {
 	return func(ctx context.Context, td ptrace.Traces) error {
 		e.identity.applyTraces(td)
-		rss := td.ResourceSpans()
-		services := func() []string {
-			return serviceNames(rss.Len(), func(i int) pcommon.Resource { return rss.At(i).Resource() })
-		}
-		return e.send(ctx, td.SpanCount(), services, func(ctx context.Context) error { return next.ConsumeTraces(ctx, td) })
+		return e.deliver(ctx, tracesBatch{td: td, upstream: upstream})
 	}
 }
 
-func (e *obtraceExporter) pushMetrics(next consumer.Metrics) consumer.ConsumeMetricsFunc {
+func (e *obtraceExporter) pushMetrics(upstream consumer.Metrics) consumer.ConsumeMetricsFunc {
 	return func(ctx context.Context, md pmetric.Metrics) error {
 		e.identity.applyMetrics(md)
-		rms := md.ResourceMetrics()
-		services := func() []string {
-			return serviceNames(rms.Len(), func(i int) pcommon.Resource { return rms.At(i).Resource() })
-		}
-		return e.send(ctx, md.DataPointCount(), services, func(ctx context.Context) error { return next.ConsumeMetrics(ctx, md) })
+		return e.deliver(ctx, metricsBatch{md: md, upstream: upstream})
 	}
 }
 
-func (e *obtraceExporter) pushLogs(next consumer.Logs) consumer.ConsumeLogsFunc {
+func (e *obtraceExporter) pushLogs(upstream consumer.Logs) consumer.ConsumeLogsFunc {
 	return func(ctx context.Context, ld plog.Logs) error {
 		e.identity.applyLogs(ld)
-		rls := ld.ResourceLogs()
-		services := func() []string {
-			return serviceNames(rls.Len(), func(i int) pcommon.Resource { return rls.At(i).Resource() })
-		}
-		return e.send(ctx, ld.LogRecordCount(), services, func(ctx context.Context) error { return next.ConsumeLogs(ctx, ld) })
+		return e.deliver(ctx, logsBatch{ld: ld, upstream: upstream})
 	}
 }
 
-// send makes one upstream call (one HTTP request) for items items and
-// accounts for its outcome. services lists the batch's service.name values;
-// it is only called to log a refused request.
-func (e *obtraceExporter) send(ctx context.Context, items int, services func() []string, call func(context.Context) error) error {
+// send makes one upstream call (one HTTP request) for b and accounts for
+// its outcome, except a permanent refusal, which deliver accounts for (see
+// refused). It returns what the observer saw of the exchange (status 0
+// without an answer).
+func (e *obtraceExporter) send(ctx context.Context, b batch) (*exchange, error) {
 	ex := &exchange{signal: e.signal}
 	attrs := []attribute.KeyValue{e.signalAttr}
 	var key, fingerprint string
@@ -202,14 +204,13 @@ func (e *obtraceExporter) send(ctx context.Context, items int, services func() [
 		}
 		if err != nil {
 			// Queued data without a usable key (e.g. queued by an api_key
-			// configuration), or whose key is refused: dropped, not sent.
-			e.telemetry.ExporterObtraceFailedItems.Add(ctx, int64(items), metric.WithAttributes(append(attrs, attribute.Int("http.response.status_code", 0))...))
-			e.rejections.logRefused(fingerprint, err, zap.String("signal", string(e.signal)), zap.Int("dropped_items", items))
-			return consumererror.NewPermanent(err)
+			// configuration), or whose key is refused: not sent.
+			e.rejections.logRefused(fingerprint, err, zap.String("signal", string(e.signal)), zap.Int("items", b.itemCount()))
+			return ex, consumererror.NewPermanent(err)
 		}
 		ex.authorization = "Bearer " + key
 	}
-	err := call(withExchange(ctx, ex))
+	err := b.call(withExchange(ctx, ex))
 	if e.passthrough && ex.statusCode != 0 && e.breaker.record(key, ex.statusCode) {
 		e.rejections.logOpened(fingerprint, ex.statusCode, e.breaker.coolOff, zap.String("signal", string(e.signal)))
 	}
@@ -223,33 +224,20 @@ func (e *obtraceExporter) send(ctx context.Context, items int, services func() [
 			zap.String("signal", string(e.signal)), zap.String("endpoint", e.url))
 	}
 	if err == nil {
-		e.telemetry.ExporterObtraceSentItems.Add(ctx, int64(items), metric.WithAttributes(attrs...))
-		return nil
+		e.telemetry.ExporterObtraceSentItems.Add(ctx, int64(b.itemCount()), metric.WithAttributes(attrs...))
+		return ex, nil
 	}
 
 	if consumererror.IsPermanent(err) {
-		e.telemetry.ExporterObtraceFailedItems.Add(ctx, int64(items), metric.WithAttributes(
-			append(attrs, attribute.Int("http.response.status_code", ex.statusCode))...))
 		if hint := rejectionHint(ex.statusCode); hint != "" {
-			fields := append([]zap.Field{
-				zap.String("signal", string(e.signal)),
-				zap.String("endpoint", e.url),
-				zap.Int("dropped_items", items),
-				zap.Strings("service_names", services()),
-			}, e.idFields...)
-			if e.passthrough {
-				fields = append(fields, zap.String("key_fingerprint", fingerprint))
-			}
 			reason := fmt.Errorf("obtrace ingest refused the request with HTTP %d (%s)", ex.statusCode, hint)
 			if isRedirect(ex.statusCode) {
-				host := redactSecrets(ex.redirectHost, e.apiKey, key) // ingest wrote it
-				fields = append(fields, zap.String("redirect_host", host))
-				reason = redirectError(ex.statusCode, host)
+				ex.redirectHost = redactSecrets(ex.redirectHost, e.apiKey, key) // ingest wrote it
+				reason = redirectError(ex.statusCode, ex.redirectHost)
 			}
-			e.rejections.logFor(ex.statusCode, fingerprint, fields...)
 			err = consumererror.NewPermanent(fmt.Errorf("%w: %w", reason, err))
 		}
-		return redactError(err, e.apiKey, key)
+		return ex, redactError(err, e.apiKey, key)
 	}
 
 	// The upstream exporter honours Retry-After only on 429 and 503 (and only
@@ -259,7 +247,7 @@ func (e *obtraceExporter) send(ctx context.Context, items int, services func() [
 			err = exporterhelper.NewThrottleRetry(err, delay)
 		}
 	}
-	return redactError(err, e.apiKey, key)
+	return ex, redactError(err, e.apiKey, key)
 }
 
 // The exporters handed to the pipeline: the exporterhelper exporters behind

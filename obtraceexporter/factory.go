@@ -11,6 +11,9 @@ import (
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 	"go.opentelemetry.io/collector/exporter/otlphttpexporter"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/collector/pdata/ptrace"
 
 	"github.com/obtraceai/otelcol-obtrace/obtraceexporter/internal/metadata"
 )
@@ -23,6 +26,15 @@ const (
 	// defaultGroupMaxItems bounds one group commit: the size of the queue's
 	// batches (sending_queue.batch.min_size in configs/gateway.yaml).
 	defaultGroupMaxItems = 8192
+
+	// defaultServerErrorRetries: HTTP 500 is sent again this often before it
+	// is refused for good.
+	defaultServerErrorRetries = 5
+
+	// The dead-letter queue (dead_letter.*), per signal.
+	defaultDeadLetterBytes = 1 << 30
+	minDeadLetterBytes     = 1 << 20
+	defaultResendInterval  = 10 * time.Minute
 
 	// The per-key auth circuit breaker (auth.* in passthrough mode).
 	defaultFailureThreshold = 3
@@ -59,6 +71,12 @@ func createDefaultConfig() component.Config {
 			GroupMaxItems:       defaultGroupMaxItems,
 			BookkeepingInterval: time.Second,
 		},
+		ServerErrorRetries: defaultServerErrorRetries,
+		DeadLetter: DeadLetterConfig{
+			MaxBytes:       defaultDeadLetterBytes,
+			ResendInterval: defaultResendInterval,
+			ResendOnStart:  true,
+		},
 		Auth: AuthConfig{
 			Mode:             authModeAPIKey,
 			FailureThreshold: defaultFailureThreshold,
@@ -79,6 +97,10 @@ func createTraces(ctx context.Context, set exporter.Settings, cfg component.Conf
 		return nil, err
 	}
 	e.upstream = up
+	e.deadLetters.decode = func(payload []byte) (batch, error) {
+		data, err := (&ptrace.ProtoUnmarshaler{}).UnmarshalTraces(payload)
+		return tracesBatch{td: data, upstream: up}, err
+	}
 	exp, err := exporterhelper.NewTraces(ctx, set, cfg, e.pushTraces(up), e.helperOptions(oCfg)...)
 	if err != nil {
 		return nil, err
@@ -101,6 +123,10 @@ func createMetrics(ctx context.Context, set exporter.Settings, cfg component.Con
 		return nil, err
 	}
 	e.upstream = up
+	e.deadLetters.decode = func(payload []byte) (batch, error) {
+		data, err := (&pmetric.ProtoUnmarshaler{}).UnmarshalMetrics(payload)
+		return metricsBatch{md: data, upstream: up}, err
+	}
 	exp, err := exporterhelper.NewMetrics(ctx, set, cfg, e.pushMetrics(up), e.helperOptions(oCfg)...)
 	if err != nil {
 		return nil, err
@@ -123,6 +149,10 @@ func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config
 		return nil, err
 	}
 	e.upstream = up
+	e.deadLetters.decode = func(payload []byte) (batch, error) {
+		data, err := (&plog.ProtoUnmarshaler{}).UnmarshalLogs(payload)
+		return logsBatch{ld: data, upstream: up}, err
+	}
 	exp, err := exporterhelper.NewLogs(ctx, set, cfg, e.pushLogs(up), e.helperOptions(oCfg)...)
 	if err != nil {
 		return nil, err

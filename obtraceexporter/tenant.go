@@ -56,6 +56,8 @@ func tenantKeyFromAuthorization(values []string) (string, error) {
 	switch {
 	case key == "":
 		return "", refusal(codes.Unauthenticated, "the Authorization header carries an empty bearer key")
+	case len(key) > maxTenantKeyBytes:
+		return "", refusal(codes.Unauthenticated, "the bearer key is %d bytes long; an Obtrace API key has at most %d", len(key), maxTenantKeyBytes)
 	case strings.IndexFunc(key, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) || r > unicode.MaxASCII }) >= 0:
 		return "", refusal(codes.Unauthenticated, "the bearer key contains whitespace, control or non-ASCII characters")
 	case strings.HasPrefix(key, browserKeyPrefix):
@@ -63,6 +65,10 @@ func tenantKeyFromAuthorization(values []string) (string, error) {
 	}
 	return key, nil
 }
+
+// maxTenantKeyBytes bounds a tenant key: Obtrace keys are far shorter, and
+// the key is stored with queued and dead-lettered data.
+const maxTenantKeyBytes = 512
 
 // tenantKeyFromContext returns the key of the request in ctx.
 func tenantKeyFromContext(ctx context.Context) (string, error) {

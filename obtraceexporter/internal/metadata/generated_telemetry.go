@@ -3,10 +3,12 @@
 package metadata
 
 import (
+	"context"
 	"errors"
 	"sync"
 
 	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/metric/embedded"
 	"go.opentelemetry.io/otel/trace"
 
 	"go.opentelemetry.io/collector/component"
@@ -26,6 +28,10 @@ type TelemetryBuilder struct {
 	meter                                      metric.Meter
 	mu                                         sync.Mutex
 	registrations                              []metric.Registration
+	ExporterObtraceDeadLetterBytes             metric.Int64ObservableGauge
+	ExporterObtraceDeadLetterDroppedItems      metric.Int64Counter
+	ExporterObtraceDeadLetterResentItems       metric.Int64Counter
+	ExporterObtraceDeadLetteredItems           metric.Int64Counter
 	ExporterObtraceFailedItems                 metric.Int64Counter
 	ExporterObtracePartialSuccessRejectedItems metric.Int64Counter
 	ExporterObtraceSentItems                   metric.Int64Counter
@@ -40,6 +46,31 @@ type telemetryBuilderOptionFunc func(mb *TelemetryBuilder)
 
 func (tbof telemetryBuilderOptionFunc) apply(mb *TelemetryBuilder) {
 	tbof(mb)
+}
+
+// RegisterExporterObtraceDeadLetterBytesCallback sets callback for observable ExporterObtraceDeadLetterBytes metric.
+func (builder *TelemetryBuilder) RegisterExporterObtraceDeadLetterBytesCallback(cb metric.Int64Callback) error {
+	reg, err := builder.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+		cb(ctx, &observerInt64{inst: builder.ExporterObtraceDeadLetterBytes, obs: o})
+		return nil
+	}, builder.ExporterObtraceDeadLetterBytes)
+	if err != nil {
+		return err
+	}
+	builder.mu.Lock()
+	defer builder.mu.Unlock()
+	builder.registrations = append(builder.registrations, reg)
+	return nil
+}
+
+type observerInt64 struct {
+	embedded.Int64Observer
+	inst metric.Int64Observable
+	obs  metric.Observer
+}
+
+func (oi *observerInt64) Observe(value int64, opts ...metric.ObserveOption) {
+	oi.obs.ObserveInt64(oi.inst, value, opts...)
 }
 
 // Shutdown unregister all registered callbacks for async instruments.
@@ -60,6 +91,30 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	}
 	builder.meter = Meter(settings)
 	var err, errs error
+	builder.ExporterObtraceDeadLetterBytes, err = builder.meter.Int64ObservableGauge(
+		"otelcol_exporter_obtrace_dead_letter_bytes",
+		metric.WithDescription("Disk bytes held by the dead-letter queue (each entry counted as its file size rounded up to 4 KiB, the measure dead_letter.max_bytes bounds). Attribute `signal`. [Development]"),
+		metric.WithUnit("By"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ExporterObtraceDeadLetterDroppedItems, err = builder.meter.Int64Counter(
+		"otelcol_exporter_obtrace_dead_letter_dropped_items",
+		metric.WithDescription("Number of items the dead-letter queue dropped: `reason` is `full` (the oldest entries, to make room within dead_letter.max_bytes) or `too_large` (one request larger than max_bytes). Attributes: `signal`, `reason`. [Development]"),
+		metric.WithUnit("{item}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ExporterObtraceDeadLetterResentItems, err = builder.meter.Int64Counter(
+		"otelcol_exporter_obtrace_dead_letter_resent_items",
+		metric.WithDescription("Number of items taken from the dead-letter queue and acknowledged by Obtrace ingest on a resend (at start, on the dead_letter.resend_interval schedule, or on SIGUSR1). Attribute `signal`. [Development]"),
+		metric.WithUnit("{item}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ExporterObtraceDeadLetteredItems, err = builder.meter.Int64Counter(
+		"otelcol_exporter_obtrace_dead_lettered_items",
+		metric.WithDescription("Number of items Obtrace ingest refused permanently (401, 403, 400, 413 for a single item, a 3xx, 500 after server_error_retries) that were written to the dead-letter queue instead of being dropped. Attributes: `signal`, and `http.response.status_code` (0 when no request was sent: no usable tenant key, or its circuit breaker is open). [Development]"),
+		metric.WithUnit("{item}"),
+	)
+	errs = errors.Join(errs, err)
 	builder.ExporterObtraceFailedItems, err = builder.meter.Int64Counter(
 		"otelcol_exporter_obtrace_failed_items",
 		metric.WithDescription("Number of items dropped because Obtrace ingest answered with a non-retryable status (for example 401 invalid API key, 403 wrong scope or unknown service.name) or the request could not be built. Attributes: `signal`, and `http.response.status_code` (0 when there was no HTTP response). [Development]"),

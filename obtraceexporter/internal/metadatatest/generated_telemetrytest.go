@@ -21,6 +21,68 @@ func NewSettings(tt *componenttest.Telemetry) exporter.Settings {
 	return set
 }
 
+func AssertEqualExporterObtraceDeadLetterBytes(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+	want := metricdata.Metrics{
+		Name:        "otelcol_exporter_obtrace_dead_letter_bytes",
+		Description: "Disk bytes held by the dead-letter queue (each entry counted as its file size rounded up to 4 KiB, the measure dead_letter.max_bytes bounds). Attribute `signal`. [Development]",
+		Unit:        "By",
+		Data: metricdata.Gauge[int64]{
+			DataPoints: dps,
+		},
+	}
+	got, err := tt.GetMetric("otelcol_exporter_obtrace_dead_letter_bytes")
+	require.NoError(t, err)
+	metricdatatest.AssertEqual(t, want, got, opts...)
+}
+
+func AssertEqualExporterObtraceDeadLetterDroppedItems(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+	want := metricdata.Metrics{
+		Name:        "otelcol_exporter_obtrace_dead_letter_dropped_items",
+		Description: "Number of items the dead-letter queue dropped: `reason` is `full` (the oldest entries, to make room within dead_letter.max_bytes) or `too_large` (one request larger than max_bytes). Attributes: `signal`, `reason`. [Development]",
+		Unit:        "{item}",
+		Data: metricdata.Sum[int64]{
+			Temporality: metricdata.CumulativeTemporality,
+			IsMonotonic: true,
+			DataPoints:  dps,
+		},
+	}
+	got, err := tt.GetMetric("otelcol_exporter_obtrace_dead_letter_dropped_items")
+	require.NoError(t, err)
+	metricdatatest.AssertEqual(t, want, got, opts...)
+}
+
+func AssertEqualExporterObtraceDeadLetterResentItems(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+	want := metricdata.Metrics{
+		Name:        "otelcol_exporter_obtrace_dead_letter_resent_items",
+		Description: "Number of items taken from the dead-letter queue and acknowledged by Obtrace ingest on a resend (at start, on the dead_letter.resend_interval schedule, or on SIGUSR1). Attribute `signal`. [Development]",
+		Unit:        "{item}",
+		Data: metricdata.Sum[int64]{
+			Temporality: metricdata.CumulativeTemporality,
+			IsMonotonic: true,
+			DataPoints:  dps,
+		},
+	}
+	got, err := tt.GetMetric("otelcol_exporter_obtrace_dead_letter_resent_items")
+	require.NoError(t, err)
+	metricdatatest.AssertEqual(t, want, got, opts...)
+}
+
+func AssertEqualExporterObtraceDeadLetteredItems(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
+	want := metricdata.Metrics{
+		Name:        "otelcol_exporter_obtrace_dead_lettered_items",
+		Description: "Number of items Obtrace ingest refused permanently (401, 403, 400, 413 for a single item, a 3xx, 500 after server_error_retries) that were written to the dead-letter queue instead of being dropped. Attributes: `signal`, and `http.response.status_code` (0 when no request was sent: no usable tenant key, or its circuit breaker is open). [Development]",
+		Unit:        "{item}",
+		Data: metricdata.Sum[int64]{
+			Temporality: metricdata.CumulativeTemporality,
+			IsMonotonic: true,
+			DataPoints:  dps,
+		},
+	}
+	got, err := tt.GetMetric("otelcol_exporter_obtrace_dead_lettered_items")
+	require.NoError(t, err)
+	metricdatatest.AssertEqual(t, want, got, opts...)
+}
+
 func AssertEqualExporterObtraceFailedItems(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_exporter_obtrace_failed_items",
