@@ -18,11 +18,12 @@
 # On that cluster (namespace "observability" with Pod Security "restricted" enforced and warned,
 # "observability-agent" with "privileged" for the collecting agent's hostPath volumes, the fake node
 # build/k8s/kwok-node.yaml, the ServiceMonitor CRD) it runs the Go test TestChartOnAPIServer of
-# charts/otelcol-obtrace/test (cluster_*_test.go, k8sattributes_test.go): dry runs of every
-# rendered example and of the collecting agent in the restricted namespace, helm install and
-# upgrade of the gateway, install of both agents, k8s_attributes with the real collector and the
-# chart's ServiceAccount, helm uninstall leaving nothing. It gets the admin kubeconfig in
-# K8S_TEST_KUBECONFIG and two free loopback ports in K8S_TEST_PORTS.
+# charts/otelcol-obtrace/test (cluster_*_test.go, k8sattributes_test.go; built with `go test -c`
+# while the cluster starts): dry runs of every rendered example and of the collecting agent in the
+# restricted namespace, helm install and upgrade of the gateway, install of both agents,
+# k8s_attributes with the real collector and the chart's ServiceAccount, helm uninstall leaving
+# nothing. It gets the admin kubeconfig in K8S_TEST_KUBECONFIG and two free loopback ports in
+# K8S_TEST_PORTS.
 # Every process it starts runs in its own process group and is stopped on exit; every wait is bounded.
 #
 # usage: build/k8s-test.sh
@@ -185,6 +186,8 @@ cd "$WORK"
 export KUBECONFIG="$WORK/admin.kubeconfig" KUBECACHEDIR="$WORK/kubecache"
 export HELM_CACHE_HOME="$WORK/helm/cache" HELM_CONFIG_HOME="$WORK/helm/config" HELM_DATA_HOME="$WORK/helm/data"
 K="$BIN/kubectl"
+# The chart tests' binary links (seconds, on a busy machine tens) while the cluster starts.
+start chart-test-build go -C "$CHART/test" test -c -o "$WORK/chart.test" .
 
 # Certificates: a CA, the API server's serving certificate, an admin client certificate
 # (system:masters) and the service-account signing key.
@@ -281,10 +284,13 @@ log "cluster up after $((SECONDS - T0))s (etcd :$ETCD_PORT, kube-apiserver :$API
 
 # --- the tests ----------------------------------------------------------------------------------
 
-log "go test -run '^TestChartOnAPIServer$' in charts/otelcol-obtrace/test"
+built() { ! alive chart-test-build; }
+wait_until 600 "go test -c in charts/otelcol-obtrace/test" built || exit 1
+[[ -x "$WORK/chart.test" ]] || { log "FAIL: go test -c in charts/otelcol-obtrace/test"; cat "$WORK/chart-test-build.log"; exit 1; }
+log "TestChartOnAPIServer (charts/otelcol-obtrace/test)"
 set +e
 (cd "$CHART/test" && K8S_TEST_KUBECONFIG="$KUBECONFIG" K8S_TEST_PORTS="$(free_ports 2)" HELM="$HELM" \
-   OTELCOL_BIN="$OTELCOL_BIN" go test -count=1 -timeout 15m -run '^TestChartOnAPIServer$' -v .)
+   OTELCOL_BIN="$OTELCOL_BIN" "$WORK/chart.test" -test.timeout 15m -test.run '^TestChartOnAPIServer$' -test.v)
 rc=$?
 set -e
 (( rc == 0 )) || TESTS_FAILED=1
