@@ -21,7 +21,8 @@ func TestChartOnAPIServer(t *testing.T) {
 	}{
 		// Every examples/*/rendered/ passes strict field validation, without a Pod Security warning.
 		{"dry-run rendered examples", c.testDryRunRendered},
-		// ... and the collecting agent (hostPath volumes, UID 0) is flagged in the restricted namespace.
+		// ... and the collecting agent (hostPath volumes, UID 0) is flagged in the restricted namespace;
+		// before the agents install, as a dry-run create of names that exist would be refused.
 		{"dry-run agent-collect in restricted namespace", c.testAgentCollectRefusedInRestricted},
 		// Ready, scaled by the HPA, in the Services' EndpointSlices, covered by the PDB, references resolved.
 		{"install gateway", c.testGatewayInstall},
