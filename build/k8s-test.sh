@@ -15,38 +15,24 @@
 #     node and pod stages read from its module (kustomize/stage/...).
 # Binaries are cached in .tools/k8s/ (git-ignored) and rebuilt only when the pinned versions change.
 #
-# On that cluster (namespace "observability", Pod Security "restricted" enforced):
-#   1. kubectl apply --dry-run=server of every examples/*/rendered/ (strict field validation, no
-#      Pod Security warning allowed);
-#   2. helm install of the gateway example gateway-existing-secret-hpa (its Secrets created first):
-#      the Deployment becomes Ready, the HPA scales it to minReplicas, the Service's EndpointSlice
-#      holds every pod with every port, the PDB covers the pods, and every Secret/ConfigMap (and key)
-#      the pods reference exists (kwok runs no container, so nothing else would notice);
-#   3. helm upgrade with a collector config change (config.processors.memory_limiter.check_interval
-#      through the chart's `config:` merge): the ConfigMap changes, checksum/config changes, a new
-#      ReplicaSet, all pods replaced by pods carrying the new checksum, the HPA's replica count kept;
-#   4. helm install of the agent example: the DaemonSet runs a Ready pod on the node, its
-#      Secret/ConfigMap references resolve;
-#   5. the collecting agent (agent-collect, hostPath volumes, UID 0): flagged by Pod Security in the
-#      restricted namespace (a server dry-run warns for its hostPath volumes), installed into "observability-agent" (Pod Security "privileged"), its
-#      DaemonSet Ready with every Secret and ConfigMap reference in place;
-#   6. k8s_attributes on this API server (charts/otelcol-obtrace/test TestK8sAttributesAgainstAPIServer,
-#      needs OTELCOL_BIN): a Deployment of 2 pods in namespace k8sattr-demo, a kubeconfig with a token
-#      of agent-collect's ServiceAccount (kubectl create token), the real collector with the chart's
-#      k8s_attributes settings; spans carrying the pods' k8s.pod.ip come out with namespace,
-#      deployment, pod, node and labels; without the chart's ClusterRoleBinding the API server refuses
-#      the collector (forbidden) and its receiver never opens;
-#   7. helm uninstall of every release leaves no object of any of them (every namespaced and
-#      cluster-scoped listable type is checked) and keeps the Secrets made outside the chart.
+# On that cluster (namespace "observability" with Pod Security "restricted" enforced and warned,
+# "observability-agent" with "privileged" for the collecting agent's hostPath volumes, the fake node
+# build/k8s/kwok-node.yaml, the ServiceMonitor CRD) it runs the Go test TestChartOnAPIServer of
+# charts/otelcol-obtrace/test (cluster_*_test.go, k8sattributes_test.go; built with `go test -c`
+# while the cluster starts): dry runs of every rendered example and of the collecting agent in the
+# restricted namespace, helm install and upgrade of the gateway, install of both agents,
+# k8s_attributes with the real collector and the chart's ServiceAccount, helm uninstall leaving
+# nothing. It gets the admin kubeconfig in K8S_TEST_KUBECONFIG and two free loopback ports in
+# K8S_TEST_PORTS.
 # Every process it starts runs in its own process group and is stopped on exit; every wait is bounded.
 #
 # usage: build/k8s-test.sh
 # env:   HELM (default .tools/bin/helm)
-#        OTELCOL_BIN (default .build/otelcol-obtrace) for test 6; without the binary test 6 is
-#                   skipped (CI=true: fails)
+#        OTELCOL_BIN (default .build/otelcol-obtrace) for the k8s_attributes step; without the
+#                   binary that step is skipped (CI=true: fails)
 #        K8S_TEST_KEEP=1   keep the work directory (logs, kubeconfig) after the run
 #        CI=true           a missing prerequisite fails the run instead of printing SKIP
-# Ends with "k8s-test: N passed, N failed".
+# Ends with "k8s-test: PASS" or "k8s-test: FAIL".
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -60,8 +46,6 @@ K8S_VERSION="$(awk '$1 == "require" { $1 = ""; $0 = $0 } $1 == "k8s.io/kubernete
 NS=observability
 # the collecting agent's namespace: hostPath volumes need Pod Security "privileged"
 NS_AGENT=observability-agent
-GW=otelcol-obtrace-gateway
-AG=otelcol-obtrace-agent
 OTELCOL_BIN="${OTELCOL_BIN:-$ROOT/.build/otelcol-obtrace}"
 T0=$SECONDS
 
@@ -141,13 +125,13 @@ log "versions: $("$BIN/kube-apiserver" --version), etcd $("$ETCD" --version | aw
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/k8s-test.XXXXXX")"
 PIDS=()
-FAILED=0
+TESTS_FAILED=0
 
 stop_all() {
   local rc=$? pid i f n
   trap - EXIT INT TERM
   # The cluster did not come up or the script broke: show the components' last words.
-  if (( rc != 0 && FAILED == 0 )); then
+  if (( rc != 0 && TESTS_FAILED == 0 )); then
     for f in "$WORK"/*.log; do
       [[ -f "$f" ]] || continue
       echo "---- last lines of $(basename "$f")"
@@ -202,6 +186,8 @@ cd "$WORK"
 export KUBECONFIG="$WORK/admin.kubeconfig" KUBECACHEDIR="$WORK/kubecache"
 export HELM_CACHE_HOME="$WORK/helm/cache" HELM_CONFIG_HOME="$WORK/helm/config" HELM_DATA_HOME="$WORK/helm/data"
 K="$BIN/kubectl"
+# The chart tests' binary links (seconds, on a busy machine tens) while the cluster starts.
+start chart-test-build go -C "$CHART/test" test -c -o "$WORK/chart.test" .
 
 # Certificates: a CA, the API server's serving certificate, an admin client certificate
 # (system:masters) and the service-account signing key.
@@ -298,305 +284,20 @@ log "cluster up after $((SECONDS - T0))s (etcd :$ETCD_PORT, kube-apiserver :$API
 
 # --- the tests ----------------------------------------------------------------------------------
 
-PASSED=0
-run() {
-  local name="$1" t=$SECONDS; shift
-  log "RUN  $name"
-  # Not under "if": set -e must stay in force inside the test.
-  set +e
-  ( set -euo pipefail; "$@" )
-  local rc=$?
-  set -e
-  if (( rc == 0 )); then
-    PASSED=$((PASSED + 1)); log "PASS $name ($((SECONDS - t))s)"
-  else
-    FAILED=$((FAILED + 1)); log "FAIL $name ($((SECONDS - t))s)"
-    diagnose
-  fi
-}
-# What the namespace holds, and its latest events, after a failed test.
-diagnose() {
-  {
-    echo "---- kubectl get all,cm,secret,pdb,endpointslices -n $NS"
-    "$K" -n "$NS" get all,configmap,secret,pdb,endpointslices -o wide
-    echo "---- latest events in $NS"
-    "$K" -n "$NS" get events --sort-by=.lastTimestamp | tail -n 25
-  } 2>&1 | sed 's/^/    /' || true
-}
-fail() { echo "    $*" >&2; return 1; }
-jp() { "$K" -n "$NS" get "$1" -o "jsonpath=$2"; }
-# wait_eq SECONDS WANT DESCRIPTION CMD...: poll CMD's output until it equals WANT.
-wait_eq() {
-  local limit="$1" want="$2" what="$3" deadline=$(($SECONDS + $1)) got=""; shift 3
-  while true; do
-    got="$("$@" 2>/dev/null || true)"
-    [[ "$got" == "$want" ]] && return 0
-    (( SECONDS >= deadline )) && { echo "    timed out after ${limit}s: $what: got '$got', want '$want'" >&2; return 1; }
-    sleep 0.5
-  done
-}
-# pods of release $1 (in namespace ${RNS:-$NS}) that are not being deleted, "name=ready" sorted.
-release_pods() {
-  "$K" -n "${RNS:-$NS}" get pods -l "app.kubernetes.io/instance=$1" \
-    -o 'go-template={{range .items}}{{if not .metadata.deletionTimestamp}}{{.metadata.name}}={{range .status.conditions}}{{if eq .type "Ready"}}{{.status}}{{end}}{{end}}{{"\n"}}{{end}}{{end}}' | sort
-}
-ready_count() { release_pods "$1" | grep -c '=True$' || true; }
-
-# check_pod_refs RELEASE: kwok starts no container, so check what a kubelet would refuse to start
-# a pod without: every Secret and ConfigMap its pods name (volumes, projected volumes, env, envFrom)
-# exists with the named key, unless marked optional.
-check_pod_refs() {
-  local refs kind name key optional bad=0 NS="${RNS:-$NS}"
-  refs="$("$K" -n "$NS" get pods -l "app.kubernetes.io/instance=$1" -o go-template='{{range .items}}{{range .spec.volumes}}{{with .secret}}secret {{.secretName}} - {{.optional}}{{"\n"}}{{end}}{{with .configMap}}configmap {{.name}} - {{.optional}}{{"\n"}}{{end}}{{with .projected}}{{range .sources}}{{with .secret}}secret {{.name}} - {{.optional}}{{"\n"}}{{end}}{{with .configMap}}configmap {{.name}} - {{.optional}}{{"\n"}}{{end}}{{end}}{{end}}{{end}}{{range .spec.containers}}{{range .env}}{{with .valueFrom}}{{with .secretKeyRef}}secret {{.name}} {{.key}} {{.optional}}{{"\n"}}{{end}}{{with .configMapKeyRef}}configmap {{.name}} {{.key}} {{.optional}}{{"\n"}}{{end}}{{end}}{{end}}{{range .envFrom}}{{with .secretRef}}secret {{.name}} - {{.optional}}{{"\n"}}{{end}}{{with .configMapRef}}configmap {{.name}} - {{.optional}}{{"\n"}}{{end}}{{end}}{{end}}{{end}}' | sort -u)"
-  [[ -n "$refs" ]] || fail "pods of $1 reference no Secret or ConfigMap (expected at least the config)"
-  while read -r kind name key optional; do
-    [[ "$optional" == true ]] && continue
-    if ! "$K" -n "$NS" get "$kind" "$name" >/dev/null 2>&1; then
-      echo "    pods of $1 need $kind/$name, which does not exist" >&2; bad=1; continue
-    fi
-    if [[ "$key" != - ]] && [[ -z "$("$K" -n "$NS" get "$kind" "$name" -o "go-template={{index .data \"$key\"}}")" ]]; then
-      echo "    pods of $1 need key $key of $kind/$name, which has none" >&2; bad=1; continue
-    fi
-    if [[ "$key" == - ]]; then echo "    pods of $1 use $kind/$name"; else echo "    pods of $1 use $kind/$name key $key"; fi
-  done <<<"$refs"
-  return "$bad"
-}
-
-test_dry_run() {
-  local dir="$1" out
-  out="$("$K" apply --dry-run=server --validate=strict -f "$dir" 2>&1)" || { echo "$out" | sed 's/^/    /' >&2; return 1; }
-  echo "$out" | sed 's/^/    /'
-  if grep -qi 'warning' <<<"$out"; then fail "the API server warned (Pod Security or deprecation)"; fi
-  local want got
-  want="$(ls "$dir" | wc -l)"; got="$(grep -c 'created (server dry run)' <<<"$out" || true)"
-  [[ "$got" == "$want" ]] || fail "$got of $want objects accepted"
-}
-
-test_gateway_install() {
-  # The Secrets the example expects to exist (see its values.yaml).
-  "$K" -n "$NS" create secret generic obtrace-api-key --from-literal=api-key=obt_live_k8stest >/dev/null
-  "$K" -n "$NS" create secret generic obtrace-gateway-token --from-literal=token="$(openssl rand -hex 32)" >/dev/null
-  "$HELM" install "$GW" "$CHART" -n "$NS" -f "$CHART/examples/gateway-existing-secret-hpa/values.yaml" \
-    --wait --timeout 120s | sed 's/^/    /'
-  # The HPA (minReplicas 3) scales the Deployment, which the chart leaves without replicas.
-  wait_eq 60 3 "Deployment replicas set by the HPA" jp "deployment/$GW" '{.spec.replicas}'
-  "$K" -n "$NS" rollout status "deployment/$GW" --timeout=90s | sed 's/^/    /'
-  wait_eq 60 3 "Ready gateway pods" ready_count "$GW"
-  wait_eq 60 3 "HPA currentReplicas" jp "hpa/$GW" '{.status.currentReplicas}'
-  # The PDB selects the pods.
-  wait_eq 60 3 "PDB expectedPods" jp "pdb/$GW" '{.status.expectedPods}'
-  # The Service selects the pods and every port resolves (named targetPorts match container ports).
-  local svc_ports slice_ports
-  svc_ports="$(jp "service/$GW" '{range .spec.ports[*]}{.name}/{.port}->{.targetPort}{"\n"}{end}')"
-  echo "$svc_ports" | sed 's/^/    service port /'
-  want_slice_ports="$(jp "service/$GW" '{range .spec.ports[*]}{.name}{"\n"}{end}' | sort | paste -sd,)"
-  slice_view() {
-    "$K" -n "$NS" get endpointslices -l "kubernetes.io/service-name=$GW" \
-      -o 'go-template={{range .items}}{{range .endpoints}}{{if .conditions.ready}}E{{end}}{{end}}{{end}}' | wc -c
-  }
-  wait_eq 60 3 "ready endpoints in the EndpointSlice of service/$GW" slice_view
-  slice_ports="$("$K" -n "$NS" get endpointslices -l "kubernetes.io/service-name=$GW" \
-    -o 'go-template={{range .items}}{{range .ports}}{{.name}}{{"\n"}}{{end}}{{end}}' | sort | paste -sd,)"
-  [[ "$slice_ports" == "$want_slice_ports" ]] || fail "EndpointSlice ports '$slice_ports', Service ports '$want_slice_ports'"
-  # The headless Service too.
-  wait_eq 60 3 "ready endpoints of service/$GW-headless" bash -c \
-    "'$K' -n '$NS' get endpointslices -l 'kubernetes.io/service-name=$GW-headless' -o 'go-template={{range .items}}{{range .endpoints}}{{if .conditions.ready}}E{{end}}{{end}}{{end}}' | wc -c"
-  # The API key reaches the pod only through the Secret reference.
-  [[ "$(jp "deployment/$GW" '{.spec.template.spec.containers[0].env[?(@.name=="OBTRACE_API_KEY")].valueFrom.secretKeyRef.name}')" == obtrace-api-key ]] \
-    || fail "OBTRACE_API_KEY does not come from secret obtrace-api-key"
-  "$K" -n "$NS" get servicemonitor "$GW" >/dev/null || fail "no ServiceMonitor"
-  check_pod_refs "$GW"
-  release_pods "$GW" | sed 's/^/    pod /'
-}
-
-test_gateway_upgrade() {
-  local sum0 sum1 rs0 rs1 pods0 pods1 p
-  sum0="$(jp "deployment/$GW" '{.spec.template.metadata.annotations.checksum/config}')"
-  [[ -n "$sum0" ]] || fail "no checksum/config annotation on the pod template"
-  rs0="$("$K" -n "$NS" get rs -l "app.kubernetes.io/instance=$GW" -o 'jsonpath={.items[?(@.spec.replicas>0)].metadata.name}')"
-  pods0="$(release_pods "$GW" | cut -d= -f1)"
-  "$HELM" upgrade "$GW" "$CHART" -n "$NS" -f "$CHART/examples/gateway-existing-secret-hpa/values.yaml" \
-    --set config.processors.memory_limiter.check_interval=3s --wait --timeout 120s | sed 's/^/    /'
-  "$K" -n "$NS" get configmap "$GW" -o yaml | grep -q 'check_interval: 3s' \
-    || fail "the ConfigMap lacks the new memory_limiter check_interval"
-  sum1="$(jp "deployment/$GW" '{.spec.template.metadata.annotations.checksum/config}')"
-  echo "    checksum/config $sum0 -> $sum1"
-  [[ "$sum1" != "$sum0" ]] || fail "checksum/config did not change"
-  "$K" -n "$NS" rollout status "deployment/$GW" --timeout=120s | sed 's/^/    /'
-  # The upgrade keeps the HPA's replica count (the chart sets no replicas under autoscaling).
-  [[ "$(jp "deployment/$GW" '{.spec.replicas}')" == 3 ]] || fail "replicas reset by the upgrade: $(jp "deployment/$GW" '{.spec.replicas}')"
-  rs1="$("$K" -n "$NS" get rs -l "app.kubernetes.io/instance=$GW" -o 'jsonpath={.items[?(@.spec.replicas>0)].metadata.name}')"
-  echo "    active ReplicaSet $rs0 -> $rs1"
-  [[ -n "$rs1" && "$rs1" != *" "* && "$rs1" != "$rs0" ]] || fail "no single new ReplicaSet (before '$rs0', after '$rs1')"
-  [[ "$(jp "rs/$rs0" '{.spec.replicas}')" == 0 ]] || fail "the old ReplicaSet $rs0 was not scaled to 0"
-  wait_eq 90 3 "Ready gateway pods after the upgrade" ready_count "$GW"
-  old_pods_left() { local n=0; for p in $pods0; do "$K" -n "$NS" get pod "$p" >/dev/null 2>&1 && n=$((n + 1)); done; echo "$n"; }
-  wait_eq 90 0 "old pods gone" old_pods_left
-  pods1="$(release_pods "$GW" | cut -d= -f1)"
-  for p in $pods1; do
-    [[ "$p" == "$rs1"-* ]] || fail "pod $p does not belong to the new ReplicaSet $rs1"
-    [[ "$(jp "pod/$p" '{.metadata.annotations.checksum/config}')" == "$sum1" ]] || fail "pod $p has an old checksum/config"
-  done
-  echo "    pods $(echo $pods0) -> $(echo $pods1)"
-}
-
-test_agent_install() {
-  "$HELM" install "$AG" "$CHART" -n "$NS" -f "$CHART/examples/agent-to-gateway/values.yaml" \
-    --wait --timeout 120s | sed 's/^/    /'
-  wait_eq 60 1 "DaemonSet desiredNumberScheduled (one node)" jp "daemonset/$AG" '{.status.desiredNumberScheduled}'
-  wait_eq 60 1 "DaemonSet numberReady" jp "daemonset/$AG" '{.status.numberReady}'
-  wait_eq 60 1 "Ready agent pods" ready_count "$AG"
-  [[ "$(jp "pod/$(release_pods "$AG" | cut -d= -f1)" '{.spec.nodeName}')" == kwok-node-0 ]] || fail "agent pod not on kwok-node-0"
-  [[ "$(jp "service/$AG" '{.spec.internalTrafficPolicy}')" == Local ]] || fail "agent Service internalTrafficPolicy is not Local"
-  wait_eq 60 1 "ready endpoints of service/$AG" bash -c \
-    "'$K' -n '$NS' get endpointslices -l 'kubernetes.io/service-name=$AG' -o 'go-template={{range .items}}{{range .endpoints}}{{if .conditions.ready}}E{{end}}{{end}}{{end}}' | wc -c"
-  check_pod_refs "$AG"
-  release_pods "$AG" | sed 's/^/    pod /'
-}
-
-# Pod Security admission enforces on Pods only; for a DaemonSet it warns (the namespace has
-# warn=restricted), so the warning is what shows the restricted namespace would refuse its pods.
-test_agent_collect_refused_in_restricted() {
-  local out
-  out="$("$HELM" template "$AG" "$CHART" -n "$NS" --kube-version "${KUBE_VERSION:-1.34.0}" -f "$CHART/examples/agent-collect/values.yaml" \
-        | "$K" apply --dry-run=server -f - 2>&1)" || { echo "$out" | sed 's/^/    /' >&2; fail "server dry-run failed"; }
-  grep -q 'would violate PodSecurity "restricted:latest"' <<<"$out" \
-    || { echo "$out" | sed 's/^/    /' >&2; fail "no Pod Security warning for the collecting agent in $NS"; }
-  grep -q 'hostPath' <<<"$out" || fail "the Pod Security warning does not name the hostPath volumes"
-  grep 'would violate PodSecurity' <<<"$out" | head -n 1 | cut -c1-400 | sed 's/^/    /'
-}
-
-test_agent_collect_install() {
-  # The Secrets agent-collect's values name, in its own namespace.
-  "$K" -n "$NS_AGENT" create secret generic obtrace-gateway-token \
-    --from-literal=token="$("$K" -n "$NS" get secret obtrace-gateway-token -o 'go-template={{.data.token | base64decode}}')" >/dev/null
-  "$K" -n "$NS_AGENT" create secret generic otelcol-obtrace-agent-receiver-token --from-literal=token="$(openssl rand -hex 32)" >/dev/null
-  "$HELM" install "$AG" "$CHART" -n "$NS_AGENT" -f "$CHART/examples/agent-collect/values.yaml" \
-    --wait --timeout 120s | sed 's/^/    /'
-  local RNS="$NS_AGENT" pod
-  wait_eq 60 1 "DaemonSet numberReady" "$K" -n "$NS_AGENT" get "daemonset/$AG" -o 'jsonpath={.status.numberReady}'
-  wait_eq 60 1 "Ready agent pods" ready_count "$AG"
-  pod="$(release_pods "$AG" | cut -d= -f1)"
-  echo "    hostPath volumes: $("$K" -n "$NS_AGENT" get pod "$pod" -o 'go-template={{range .spec.volumes}}{{with .hostPath}}{{.path}} {{end}}{{end}}')"
-  [[ "$("$K" -n "$NS_AGENT" get pod "$pod" -o 'jsonpath={.spec.automountServiceAccountToken}')" == true ]] \
-    || fail "the agent pod does not mount its ServiceAccount token (k8s_attributes needs it)"
-  [[ "$("$K" get clusterrolebinding "$NS_AGENT-$AG" -o 'jsonpath={.subjects[0].namespace}/{.subjects[0].name}')" == "$NS_AGENT/$AG" ]] \
-    || fail "ClusterRoleBinding $NS_AGENT-$AG does not bind $NS_AGENT/$AG"
-  "$K" -n "$NS_AGENT" get networkpolicy "$AG" >/dev/null || fail "no NetworkPolicy"
-  check_pod_refs "$AG"
-  release_pods "$AG" | sed 's/^/    pod /'
-}
-
-# The Deployment whose pods' addresses the spans of test_k8sattributes carry.
-checkout_deployment() {
-  cat <<'EOF'
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: checkout
-spec:
-  replicas: 2
-  selector:
-    matchLabels: {app.kubernetes.io/name: checkout}
-  template:
-    metadata:
-      labels: {app.kubernetes.io/name: checkout, app.kubernetes.io/version: 1.4.2, example.com/team: payments}
-    spec:
-      containers:
-        - {name: app, image: registry.invalid/checkout:1.4.2}
-EOF
-}
-
-test_k8sattributes() {
-  if [[ ! -x "$OTELCOL_BIN" ]]; then
-    [[ "${CI:-}" == "true" ]] && fail "OTELCOL_BIN $OTELCOL_BIN is not executable (make build); CI=true requires this test"
-    echo "    SKIP: no collector binary at $OTELCOL_BIN (make build, or set OTELCOL_BIN)"; return 0
-  fi
-  local demo=k8sattr-demo server token ports rc
-  "$K" create namespace "$demo" >/dev/null
-  checkout_deployment | "$K" -n "$demo" create -f - >/dev/null
-  pods_with_ip() {
-    "$K" -n "$demo" get pods -l app.kubernetes.io/name=checkout \
-      -o 'go-template={{range .items}}{{if .status.podIP}}{{.metadata.name}}{{"\n"}}{{end}}{{end}}' | grep -c .
-  }
-  wait_eq 60 2 "pods of $demo/checkout with an IP" pods_with_ip
-  "$K" -n "$demo" get pods -o wide | sed 's/^/    /'
-  # A kubeconfig that authenticates as agent-collect's ServiceAccount, so only the chart's RBAC
-  # decides what the collector may read.
-  server="$("$K" config view --minify -o 'jsonpath={.clusters[0].cluster.server}')"
-  token="$("$K" -n "$NS_AGENT" create token "$AG" --duration=1h)"
-  (umask 077 && cat > "$WORK/sa.kubeconfig") <<EOF
-apiVersion: v1
-kind: Config
-clusters:
-- name: test
-  cluster: {server: "$server", certificate-authority: "$WORK/ca.crt"}
-users:
-- name: sa
-  user: {token: "$token"}
-contexts:
-- name: test
-  context: {cluster: test, user: sa}
-current-context: test
-EOF
-  ports="$(free_ports 2)"
-  set +e
-  (cd "$CHART/test" && KUBECONFIG_FOR_TEST="$WORK/sa.kubeconfig" K8S_ADMIN_KUBECONFIG="$KUBECONFIG" OTELCOL_BIN="$OTELCOL_BIN" \
-     K8S_TEST_RELEASE="$AG" K8S_TEST_RELEASE_NAMESPACE="$NS_AGENT" K8S_TEST_WORKLOAD_NAMESPACE="$demo" \
-     K8S_TEST_DEPLOYMENT=checkout K8S_TEST_NODE=kwok-node-0 K8S_TEST_PORTS="$ports" HELM="$HELM" \
-     go test -count=1 -timeout 5m -run '^TestK8sAttributesAgainstAPIServer$' -v ./... > "$WORK/k8sattributes-test.log" 2>&1)
-  rc=$?
-  set -e
-  if (( rc == 0 )); then grep -E 'k8sattributes_test.go|^(---|ok)' "$WORK/k8sattributes-test.log" | sed 's/^/    /'
-  else sed 's/^/    /' "$WORK/k8sattributes-test.log"; fail "TestK8sAttributesAgainstAPIServer failed"; fi
-  "$K" get clusterrolebinding "$NS_AGENT-$AG" >/dev/null || fail "the test did not restore ClusterRoleBinding $NS_AGENT-$AG"
-  "$K" delete namespace "$demo" --wait=false >/dev/null
-}
-
-# objects of release $1 in any listable type, namespaced and cluster-scoped, plus Helm's records;
-# "ERROR" when the API server could not be asked.
-leftovers() {
-  local types
-  types="$("$K" api-resources --verbs=list -o name | grep -v '^events' | paste -sd,)" && [[ -n "$types" ]] \
-    || { echo ERROR; return 0; }
-  "$K" get "$types" -A -l "app.kubernetes.io/instance=$1" -o name 2>"$WORK/leftovers.err" \
-    || { echo ERROR; cat "$WORK/leftovers.err" >&2; }
-  "$K" get secrets -A -l "owner=helm,name=$1" -o name || echo ERROR
-}
-
-test_uninstall() {
-  # The leftover search must see the releases while they are installed.
-  local n
-  n="$(leftovers "$GW" | grep -c . || true)"
-  leftovers "$GW" | grep -q ERROR && fail "the API server could not be asked for the objects of $GW"
-  (( n >= 8 )) || fail "only $n objects of $GW found before the uninstall"
-  echo "    $n objects of $GW and $(leftovers "$AG" | grep -c .) of $AG before the uninstall"
-  "$HELM" uninstall "$AG" -n "$NS" --wait --timeout 120s | sed 's/^/    /'
-  if "$HELM" list -n "$NS_AGENT" -q | grep -qx "$AG"; then
-    "$HELM" uninstall "$AG" -n "$NS_AGENT" --wait --timeout 120s | sed 's/^/    /'
-  fi
-  "$HELM" uninstall "$GW" -n "$NS" --wait --timeout 120s | sed 's/^/    /'
-  count() { leftovers "$1" | grep -c . || true; }
-  wait_eq 90 0 "objects of release $AG" count "$AG" || { leftovers "$AG" | sed 's/^/    left: /' >&2; return 1; }
-  wait_eq 90 0 "objects of release $GW" count "$GW" || { leftovers "$GW" | sed 's/^/    left: /' >&2; return 1; }
-  [[ -z "$("$HELM" list -A -a -q)" ]] || fail "helm still lists releases: $("$HELM" list -A -a -q)"
-  "$K" -n "$NS" get secret obtrace-api-key obtrace-gateway-token >/dev/null || fail "a Secret made outside the chart was deleted"
-}
-
-for dir in "$CHART"/examples/*/rendered; do
-  run "dry-run=server $(basename "$(dirname "$dir")")/rendered" test_dry_run "$dir"
-done
-run "helm install gateway (gateway-existing-secret-hpa)" test_gateway_install
-run "helm upgrade gateway with a config change rolls the pods" test_gateway_upgrade
-run "helm install agent (agent-to-gateway)" test_agent_install
-run "Pod Security flags the collecting agent in the restricted namespace" test_agent_collect_refused_in_restricted
-run "helm install collecting agent (agent-collect) into $NS_AGENT" test_agent_collect_install
-run "k8s_attributes with the chart's ServiceAccount and RBAC (real collector)" test_k8sattributes
-run "helm uninstall leaves no object of any release" test_uninstall
+built() { ! alive chart-test-build; }
+wait_until 600 "go test -c in charts/otelcol-obtrace/test" built || exit 1
+[[ -x "$WORK/chart.test" ]] || { log "FAIL: go test -c in charts/otelcol-obtrace/test"; cat "$WORK/chart-test-build.log"; exit 1; }
+log "TestChartOnAPIServer (charts/otelcol-obtrace/test)"
+set +e
+(cd "$CHART/test" && K8S_TEST_KUBECONFIG="$KUBECONFIG" K8S_TEST_PORTS="$(free_ports 2)" HELM="$HELM" \
+   OTELCOL_BIN="$OTELCOL_BIN" "$WORK/chart.test" -test.timeout 15m -test.run '^TestChartOnAPIServer$' -test.v)
+rc=$?
+set -e
+(( rc == 0 )) || TESTS_FAILED=1
 
 for c in etcd kube-apiserver kube-controller-manager kube-scheduler kwok; do
-  alive "$c" || { log "FAIL: $c exited during the tests"; FAILED=$((FAILED + 1)); }
+  alive "$c" || { log "FAIL: $c exited during the tests"; TESTS_FAILED=1; }
 done
 log "finished in $((SECONDS - T0))s"
-echo "k8s-test: $PASSED passed, $FAILED failed"
-(( FAILED == 0 ))
+if (( TESTS_FAILED )); then echo "k8s-test: FAIL"; exit 1; fi
+echo "k8s-test: PASS"

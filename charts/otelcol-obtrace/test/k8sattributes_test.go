@@ -1,20 +1,10 @@
 package test
 
-// TestK8sAttributesAgainstAPIServer runs the real collector with the chart's k8s_attributes
-// configuration against the API server of build/k8s-test.sh, authenticated as the chart's
-// ServiceAccount, and checks what it adds to spans; then removes the chart's ClusterRoleBinding
-// and checks that the same collector, refused by the API server, never opens its receiver. build/k8s-test.sh sets up the cluster, the
-// agent-collect release and a Deployment, and passes:
-//
-//	KUBECONFIG_FOR_TEST        kubeconfig with a token of the release's ServiceAccount (kubectl create token)
-//	K8S_ADMIN_KUBECONFIG       the cluster admin's kubeconfig (to remove and restore the binding)
-//	OTELCOL_BIN                the collector binary
-//	K8S_TEST_RELEASE           release name and namespace (agent-collect's values)
-//	K8S_TEST_RELEASE_NAMESPACE
-//	K8S_TEST_WORKLOAD_NAMESPACE namespace and name of the Deployment whose pods' IPs the spans carry
-//	K8S_TEST_DEPLOYMENT
-//	K8S_TEST_NODE              the node those pods run on (the agent's K8S_NODE_NAME)
-//	K8S_TEST_PORTS             two free loopback ports (build/free-ports.sh) for the collector
+// The k8s_attributes step of TestChartOnAPIServer runs the real collector with the chart's
+// k8s_attributes configuration against the test cluster, authenticated as the ServiceAccount of
+// the agent-collect release (a token from the TokenRequest API), and checks what it adds to the
+// spans of a Deployment's pods; then removes the chart's ClusterRoleBinding and checks that the
+// same collector, refused by the API server, never opens its receiver.
 
 import (
 	"bytes"
@@ -44,35 +34,12 @@ import (
 // maxSinkBody bounds what the sink reads of one export request.
 const maxSinkBody = 4 << 20
 
+// k8sTestEnv is what the collector runs with and what the spans must carry.
 type k8sTestEnv struct {
-	kubeconfig, adminKubeconfig, bin       string
+	kubeconfig, bin                        string // kubeconfig: the release's ServiceAccount
 	release, releaseNS, workloadNS, deploy string
 	node                                   string
 	ports                                  []string
-}
-
-func k8sEnv(t *testing.T) k8sTestEnv {
-	t.Helper()
-	e := k8sTestEnv{
-		kubeconfig: os.Getenv("KUBECONFIG_FOR_TEST"), adminKubeconfig: os.Getenv("K8S_ADMIN_KUBECONFIG"),
-		bin: os.Getenv("OTELCOL_BIN"), release: os.Getenv("K8S_TEST_RELEASE"), releaseNS: os.Getenv("K8S_TEST_RELEASE_NAMESPACE"),
-		workloadNS: os.Getenv("K8S_TEST_WORKLOAD_NAMESPACE"), deploy: os.Getenv("K8S_TEST_DEPLOYMENT"),
-		node: os.Getenv("K8S_TEST_NODE"), ports: strings.Fields(os.Getenv("K8S_TEST_PORTS")),
-	}
-	if e.kubeconfig == "" || e.bin == "" {
-		t.Skip("SKIP: run by build/k8s-test.sh (needs KUBECONFIG_FOR_TEST and OTELCOL_BIN)")
-	}
-	for name, v := range map[string]string{"K8S_ADMIN_KUBECONFIG": e.adminKubeconfig, "K8S_TEST_RELEASE": e.release,
-		"K8S_TEST_RELEASE_NAMESPACE": e.releaseNS, "K8S_TEST_WORKLOAD_NAMESPACE": e.workloadNS,
-		"K8S_TEST_DEPLOYMENT": e.deploy, "K8S_TEST_NODE": e.node} {
-		if v == "" {
-			t.Fatalf("%s is not set", name)
-		}
-	}
-	if len(e.ports) != 2 {
-		t.Fatalf("K8S_TEST_PORTS = %q, want two ports", os.Getenv("K8S_TEST_PORTS"))
-	}
-	return e
 }
 
 func clientFor(t *testing.T, kubeconfig string) *kubernetes.Clientset {
@@ -267,11 +234,9 @@ func postTraces(port string, body []byte) error {
 	return nil
 }
 
-func TestK8sAttributesAgainstAPIServer(t *testing.T) {
-	e := k8sEnv(t)
+func k8sAttributesAgainstAPIServer(t *testing.T, e k8sTestEnv, admin kubernetes.Interface) {
 	ctx := context.Background()
 	sa := clientFor(t, e.kubeconfig)
-	admin := clientFor(t, e.adminKubeconfig)
 
 	// The Deployment's pods, as the ServiceAccount sees them (this already needs the binding).
 	pods, err := sa.CoreV1().Pods(e.workloadNS).List(ctx, metav1.ListOptions{LabelSelector: "app.kubernetes.io/name=" + e.deploy})

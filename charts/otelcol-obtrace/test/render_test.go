@@ -1,7 +1,8 @@
 // Package test renders the otelcol-obtrace Helm chart with the helm binary and
 // checks the result: golden manifests, strict decoding into typed Kubernetes
 // objects, the Pod Security "restricted" level, chart invariants, the values
-// schema, and (with OTELCOL_BIN) the rendered collector configuration.
+// schema, and (with OTELCOL_BIN) the rendered collector configuration. With K8S_TEST_KUBECONFIG,
+// set by build/k8s-test.sh, TestChartOnAPIServer installs it on a real API server.
 package test
 
 import (
