@@ -29,12 +29,14 @@ var (
 	running   = map[*collector]bool{}
 )
 
-func startCollector(bin, cfgPath, logPath string) (*collector, error) {
+// startCollector starts bin with args and env (added to the driver's environment).
+func startCollector(bin string, args, env []string, logPath string) (*collector, error) {
 	logf, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, "--config", cfgPath)
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	// Own process group (a terminal ^C reaches only the driver, which stops
 	// the collector itself); killed by the kernel if the driver dies.

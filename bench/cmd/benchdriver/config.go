@@ -7,7 +7,7 @@ import (
 )
 
 // ports of one run.
-type ports struct{ grpc, http, health int }
+type ports struct{ grpc, http, health, metrics int }
 
 // exporterKind is the exporter of a variant.
 type exporterKind int
@@ -26,6 +26,9 @@ type pipelineSpec struct {
 	chain []string
 	// signals are the pipelines to configure.
 	signals []string
+	// persistentQueue: no batch processor; the exporter gets configs/gateway.yaml's
+	// sending queue on its fsync'd file_storage instead (shipped.go's fsyncQueueOverlay).
+	persistentQueue bool
 }
 
 const benchAPIKey = "obt_dev_benchmark0000000000000000"
@@ -77,7 +80,10 @@ service:
       level: none
   pipelines:
 `, p.health)
-	chain := append(append([]string{}, spec.chain...), "batch")
+	chain := append([]string{}, spec.chain...)
+	if !spec.persistentQueue {
+		chain = append(chain, "batch")
+	}
 	for _, sig := range spec.signals {
 		fmt.Fprintf(&b, `    %s:
       receivers: [otlp]

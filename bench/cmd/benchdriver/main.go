@@ -9,11 +9,13 @@
 //	go run ./bench/cmd/benchdriver -ours .build/otelcol-obtrace
 //
 // The files, one job each: options.go (flags), binaries.go (building the
-// collectors), pairs.go (the pairs and their variants), config.go (the
-// collector configurations), collector.go (the collector process), floors.go
-// (the floor), rounds.go (a pair's ABBA rounds), run.go (one run), summary.go
-// (per-run figures and their medians), report.go, targets.go and names.go
-// (the report), benchmarksmd.go (writing it out).
+// collectors), pairs.go and durablepairs.go (the pairs and their variants),
+// config.go (the generated collector configurations), shipped.go (running a
+// shipped config: its overlay, environment and persistent queue),
+// collector.go (the collector process), floors.go (the floor), rounds.go (a
+// pair's ABBA rounds), run.go (one run), summary.go (per-run figures and
+// their medians), report.go, e2ereport.go, targets.go and names.go (the
+// report), benchmarksmd.go (writing it out).
 package main
 
 import (
@@ -52,20 +54,20 @@ func run(ctx context.Context, o options) error {
 	if err := ensureBinaries(ctx, o); err != nil {
 		return err
 	}
-	payloads := map[bench.Signal][]bench.Payload{}
-	for _, sig := range bench.Signals {
-		ps, err := bench.BuildPayloads(sig, bench.PayloadOptions{ItemsPerRequest: o.itemsPerRequest})
-		if err != nil {
-			return err
-		}
-		payloads[sig] = ps
+	payloads, err := buildPayloads(o, false)
+	if err != nil {
+		return err
+	}
+	stamped, err := buildPayloads(o, true)
+	if err != nil {
+		return err
 	}
 	floors, err := measureFloors(ctx, payloads, o.floorTime)
 	if err != nil {
 		return err
 	}
 	var results []*pairResult
-	for _, p := range selectPairs(definePairs(o, buildSteps(payloads)), o.pairs) {
+	for _, p := range selectPairs(definePairs(o, buildSteps(payloads, stamped)), o.pairs) {
 		pr, err := runPair(ctx, o, p)
 		if err != nil {
 			return err
@@ -78,6 +80,19 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	return lostItems(results)
+}
+
+// buildPayloads encodes the requests of every signal, with send-time stamps or without.
+func buildPayloads(o options, stamp bool) (map[bench.Signal][]bench.Payload, error) {
+	payloads := map[bench.Signal][]bench.Payload{}
+	for _, sig := range bench.Signals {
+		ps, err := bench.BuildPayloads(sig, bench.PayloadOptions{ItemsPerRequest: o.itemsPerRequest, Stamp: stamp})
+		if err != nil {
+			return nil, err
+		}
+		payloads[sig] = ps
+	}
+	return payloads, nil
 }
 
 // prepareWorkDir makes o.workDir (a temporary one when empty, removed by

@@ -13,6 +13,10 @@ type options struct {
 	duration, warmup, drain, floorTime      time.Duration
 	pairs, out, benchmarksMD, workDir       string
 	keepWork                                bool
+	// the durable pairs: the shipped gateway config, and the open-loop load of durablerate
+	gateway     string
+	rate        float64
+	rateWorkers int
 }
 
 func parseOptions() options {
@@ -28,9 +32,12 @@ func parseOptions() options {
 	flag.IntVar(&o.itemsPerRequest, "items-per-request", 100, "spans, data points or log records per request")
 	flag.DurationVar(&o.duration, "duration", 15*time.Second, "measured load per run")
 	flag.DurationVar(&o.warmup, "warmup", 2*time.Second, "unmeasured load before each measurement")
-	flag.DurationVar(&o.drain, "drain", 10*time.Second, "longest wait for accepted items to reach the sink")
+	flag.DurationVar(&o.drain, "drain", 10*time.Second, "after the load, longest wait without a new delivery for accepted items to reach the sink (at most 2 min in all)")
 	flag.DurationVar(&o.floorTime, "floor", 2*time.Second, "time of each floor measurement")
-	flag.StringVar(&o.pairs, "pairs", "obtrace,warn,normalize", "pairs to run")
+	flag.StringVar(&o.pairs, "pairs", defaultPairs, "pairs to run")
+	flag.StringVar(&o.gateway, "gateway", "configs/gateway.yaml", "shipped durable gateway config (pairs durable*, upstreamfsync)")
+	flag.Float64Var(&o.rate, "rate", 60000, "offered load of pair durablerate, items/s (open loop)")
+	flag.IntVar(&o.rateWorkers, "rate-workers", 64, "senders of pair durablerate (they bound the requests in flight)")
 	flag.StringVar(&o.out, "out", "bench/results/latest.md", "report file (empty: none)")
 	flag.StringVar(&o.benchmarksMD, "benchmarks-md", "BENCHMARKS.md", "file whose figures section (between the bench markers) is replaced (empty: none)")
 	flag.StringVar(&o.workDir, "workdir", "", "directory for configs and collector logs (default: a temporary one)")

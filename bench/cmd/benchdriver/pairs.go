@@ -14,6 +14,14 @@ type variantDef struct {
 	steps       []loadgen.Step
 	spec        pipelineSpec
 	recordNames bool
+	// shipped, if set, is a shipped config the collector runs instead of spec (shipped.go).
+	shipped string
+	// e2e: the steps' payloads are stamped, the sink records the end-to-end
+	// latency, and the load generator sends the receiver token.
+	e2e bool
+	// workers overrides -workers; rate (items/s), if > 0, makes the load open-loop.
+	workers int
+	rate    float64
 }
 
 // pairDef is an A/B comparison; floor names the floor measurement its CPU is compared to.
@@ -23,25 +31,30 @@ type pairDef struct {
 	a, b      variantDef
 }
 
-// loadSteps are the workers' cycles: every signal over gRPC then HTTP, or metrics only.
-type loadSteps struct{ all, metrics []loadgen.Step }
+// loadSteps are the workers' cycles: every signal over gRPC then HTTP, or
+// metrics only; stamped is the full cycle with send-time stamps (e2e variants).
+type loadSteps struct{ all, metrics, stamped []loadgen.Step }
 
-func buildSteps(payloads map[bench.Signal][]bench.Payload) loadSteps {
+func buildSteps(payloads, stamped map[bench.Signal][]bench.Payload) loadSteps {
 	var s loadSteps
 	for _, proto := range []loadgen.Protocol{loadgen.GRPC, loadgen.HTTP} {
 		for _, sig := range bench.Signals {
 			s.all = append(s.all, loadgen.Step{Protocol: proto, Payloads: payloads[sig]})
+			s.stamped = append(s.stamped, loadgen.Step{Protocol: proto, Payloads: stamped[sig]})
 		}
 		s.metrics = append(s.metrics, loadgen.Step{Protocol: proto, Payloads: payloads[bench.Metrics]})
 	}
 	return s
 }
 
+// allSignals are the pipelines of the pairs that carry traces, metrics and logs.
+var allSignals = []string{"traces", "metrics", "logs"}
+
 // definePairs returns every pair the driver knows, in report order.
 func definePairs(o options, steps loadSteps) []pairDef {
-	all := []string{"traces", "metrics", "logs"}
+	all := allSignals
 	metricsOnly := []string{"metrics"}
-	return []pairDef{
+	return append([]pairDef{
 		{id: "obtrace", title: "stock `otlp → batch → otlp_http` vs ours `otlp → batch → obtrace` (traces, metrics, logs)",
 			floor: "mix",
 			a:     variantDef{label: "stock otlp_http", bin: o.stock, steps: steps.all, spec: pipelineSpec{exporter: exporterStock, signals: all}},
@@ -54,7 +67,7 @@ func definePairs(o options, steps loadSteps) []pairDef {
 			floor: "metrics",
 			a:     variantDef{label: "transform (OTTL)", bin: o.ours, steps: steps.metrics, recordNames: true, spec: pipelineSpec{exporter: exporterObtrace, signals: metricsOnly, processors: transformEquivalent, chain: []string{"transform"}}},
 			b:     variantDef{label: "semanticmetrics normalize", bin: o.ours, steps: steps.metrics, recordNames: true, spec: pipelineSpec{exporter: exporterObtrace, signals: metricsOnly, processors: semanticMetrics("normalize"), chain: []string{"semanticmetrics"}}}},
-	}
+	}, durablePairs(o, steps)...)
 }
 
 // selectPairs keeps the pairs named in list (comma-separated), in report order.

@@ -15,9 +15,13 @@ import (
 func report(o options, results []*pairResult, floors map[string]bench.FloorResult, took time.Duration) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "### Figures of %s\n\n", time.Now().UTC().Format("2006-01-02 15:04 UTC"))
-	fmt.Fprintf(&b, "Machine: %d cores, %s, %s, %s/%s. Each run: %v warm-up, %v measured load from %d workers (one request of %d items in flight each, gRPC and HTTP alternating), drain up to %v; %d rounds per pair in ABBA order; whole benchmark %v. Values are medians with the range over the rounds in parentheses.\n\n",
+	fmt.Fprintf(&b, "Machine: %d cores, %s, %s, %s/%s. Each run: %v warm-up, %v measured load from %d workers (one request of %d items in flight each, gRPC and HTTP alternating), drain until every accepted item arrived (giving up after %v without a delivery); %d rounds per pair in ABBA order; whole benchmark %v. Values are medians with the range over the rounds in parentheses.\n\n",
 		runtime.NumCPU(), cpuModel(), runtime.Version(), runtime.GOOS, runtime.GOARCH, o.warmup, o.duration, o.workers, o.itemsPerRequest, o.drain, o.rounds, took.Round(time.Second))
+	if e2e := e2eTable(o, results); e2e != "" {
+		b.WriteString("The durable pairs' own load (workers, or the open-loop rate) is in the load column of the end-to-end table.\n\n")
+	}
 	b.WriteString(runsTable(results, floors))
+	b.WriteString(e2eTable(o, results))
 	b.WriteString(targetsTable(results, floors))
 	for _, pr := range results {
 		if pr.def.id == "normalize" {

@@ -25,13 +25,18 @@ type runResult struct {
 	// the driver) used during the measurement, in cores.
 	otherCores float64
 	names      map[bench.MetricKey]int64
+	// e2e variants: end-to-end latencies of the measured requests, and the
+	// items delivered by signal
+	e2e      bench.LatencySnapshot
+	bySignal [3]int64
 }
 
 // liveRun is a started run: its sink, its collector and the load aimed at it.
 type liveRun struct {
-	sink *bench.Sink
-	c    *collector
-	lcfg loadgen.Config
+	sink       *bench.Sink
+	c          *collector
+	lcfg       loadgen.Config
+	storageDir string
 }
 
 // runOne starts a fresh sink and collector, warms up, measures, and stops both.
@@ -45,6 +50,9 @@ func runOne(ctx context.Context, o options, v *variantDef, name string) runResul
 	if lr.c != nil {
 		defer lr.c.stop(5 * time.Second)
 	}
+	if lr.storageDir != "" && !o.keepWork {
+		defer os.RemoveAll(lr.storageDir) // after the collector stopped (defers run last-in first-out)
+	}
 	if err != nil {
 		return runResult{err: err}
 	}
@@ -57,16 +65,17 @@ func runOne(ctx context.Context, o options, v *variantDef, name string) runResul
 // startRun writes the run's config and starts the collector on fresh loopback ports.
 func startRun(ctx context.Context, o options, v *variantDef, name string, sink *bench.Sink) (liveRun, error) {
 	lr := liveRun{sink: sink}
-	pp, err := freePorts(3)
+	pp, err := freePorts(4)
 	if err != nil {
 		return lr, err
 	}
-	p := ports{grpc: pp[0], http: pp[1], health: pp[2]}
-	cfgPath := filepath.Join(o.workDir, name+".yaml")
-	if err := os.WriteFile(cfgPath, []byte(renderConfig(v.spec, p, sink.URL())), 0o644); err != nil {
+	p := ports{grpc: pp[0], http: pp[1], health: pp[2], metrics: pp[3]}
+	rc, err := prepareConfig(o, v, name, p, sink.URL())
+	lr.storageDir = rc.storageDir
+	if err != nil {
 		return lr, err
 	}
-	if lr.c, err = startCollector(v.bin, cfgPath, filepath.Join(o.workDir, name+".log")); err != nil {
+	if lr.c, err = startCollector(v.bin, rc.args, rc.env, filepath.Join(o.workDir, name+".log")); err != nil {
 		return lr, err
 	}
 	if err := lr.c.waitReady(ctx, p.health, 30*time.Second); err != nil {
@@ -77,6 +86,13 @@ func startRun(ctx context.Context, o options, v *variantDef, name string, sink *
 		HTTPAddr: fmt.Sprintf("127.0.0.1:%d", p.http),
 		Steps:    v.steps,
 		Workers:  o.workers,
+		Rate:     v.rate,
+	}
+	if v.workers > 0 {
+		lr.lcfg.Workers = v.workers
+	}
+	if v.e2e {
+		lr.lcfg.BearerToken = receiverToken
 	}
 	return lr, nil
 }
@@ -101,6 +117,7 @@ func (lr *liveRun) warmUp(ctx context.Context, o options) error {
 // accepted, and reads the collector's CPU and memory.
 func (lr *liveRun) measure(ctx context.Context, o options, v *variantDef) runResult {
 	lr.sink.RecordMetricNames(v.recordNames)
+	lr.sink.RecordLatency(v.e2e) // the warm-up's requests were all delivered before this
 	s0 := lr.sink.Stats()
 	cpu0, err := bench.ProcCPU(lr.c.pid())
 	if err != nil {
@@ -147,6 +164,12 @@ func (lr *liveRun) measure(ctx context.Context, o options, v *variantDef) runRes
 	if v.recordNames {
 		rr.names = lr.sink.MetricNames()
 	}
+	if v.e2e {
+		rr.e2e = lr.sink.Latency()
+		for i := range rr.bySignal {
+			rr.bySignal[i] = s1.Items[i] - s0.Items[i]
+		}
+	}
 	rr.settle(res, s1.LastDelivery, t0)
 	if res.Accepted == 0 {
 		rr.err = fmt.Errorf("nothing accepted (%s)\n%s", res.FirstError, lr.c.logTail(10))
@@ -174,14 +197,25 @@ func (rr *runResult) settle(res loadgen.Result, lastDelivery, t0 time.Time) {
 	}
 }
 
+// drainCap bounds a drain that keeps making progress (a persistent queue
+// that accepted faster than it delivers empties at its own pace).
+const drainCap = 2 * time.Minute
+
 // drain waits until the sink has received at least want items beyond base
-// (then a little longer, to catch duplicates) or timeout passes, and returns
-// the items received beyond base.
-func drain(ctx context.Context, sink *bench.Sink, base, want int64, timeout time.Duration) int64 {
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) && ctx.Err() == nil {
-		if sink.Stats().Total()-base >= want {
+// (then a little longer, to catch duplicates), or until idle passes without a
+// new delivery, or drainCap, and returns the items received beyond base.
+func drain(ctx context.Context, sink *bench.Sink, base, want int64, idle time.Duration) int64 {
+	limit := time.Now().Add(drainCap)
+	last, lastChange := sink.Stats().Total(), time.Now()
+	for ctx.Err() == nil && time.Now().Before(limit) {
+		cur := sink.Stats().Total()
+		if cur-base >= want {
 			time.Sleep(300 * time.Millisecond)
+			break
+		}
+		if cur != last {
+			last, lastChange = cur, time.Now()
+		} else if time.Since(lastChange) > idle {
 			break
 		}
 		time.Sleep(20 * time.Millisecond)

@@ -30,6 +30,7 @@ func targetsTable(results []*pairResult, floors map[string]bench.FloorResult) st
 	if pr := byID["normalize"]; pr != nil {
 		b.WriteString(normalizeRows(pr, passCPU))
 	}
+	b.WriteString(durableRows(byID))
 	b.WriteString(floorRows(results, floors))
 	b.WriteString("\n")
 	return b.String()
