@@ -118,7 +118,7 @@ $(BUILD_DIR):
 	@mkdir -p $@
 
 .PHONY: bench
-bench: $(BINARY) $(OCB) ## end-to-end benchmark against a stock collector of the same family (~15 min); figures into BENCHMARKS.md
+bench: $(BINARY) $(OCB) ## end-to-end benchmark against a stock collector of the same family (~13 min); figures into BENCHMARKS.md
 	go run ./bench/cmd/benchdriver -ours $(BINARY) -stock $(BUILD_DIR)/stock/otelcol-stock \
 	  -builder $(OCB) -manifest bench/stock-manifest.yaml -gateway configs/gateway.yaml
 
