@@ -47,11 +47,11 @@ func runOne(ctx context.Context, o options, v *variantDef, name string) runResul
 	}
 	defer sink.Close()
 	lr, err := startRun(ctx, o, v, name, sink)
+	if lr.storageDir != "" && !o.keepWork {
+		defer os.RemoveAll(lr.storageDir) // deferred first, so it runs after the collector stopped
+	}
 	if lr.c != nil {
 		defer lr.c.stop(5 * time.Second)
-	}
-	if lr.storageDir != "" && !o.keepWork {
-		defer os.RemoveAll(lr.storageDir) // after the collector stopped (defers run last-in first-out)
 	}
 	if err != nil {
 		return runResult{err: err}
