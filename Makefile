@@ -118,9 +118,9 @@ $(BUILD_DIR):
 	@mkdir -p $@
 
 .PHONY: bench
-bench: $(BINARY) $(OCB) ## end-to-end benchmark against a stock collector of the same family (~6 min); figures into BENCHMARKS.md
+bench: $(BINARY) $(OCB) ## end-to-end benchmark against a stock collector of the same family (~13 min); figures into BENCHMARKS.md
 	go run ./bench/cmd/benchdriver -ours $(BINARY) -stock $(BUILD_DIR)/stock/otelcol-stock \
-	  -builder $(OCB) -manifest bench/stock-manifest.yaml
+	  -builder $(OCB) -manifest bench/stock-manifest.yaml -gateway configs/gateway.yaml
 
 .PHONY: bench-components
 bench-components: ## component micro-benchmarks (figures in the component READMEs)

@@ -43,6 +43,9 @@ type Payload struct {
 	Body []byte
 	// Items is the number of spans, metric data points or log records in Body.
 	Items int
+	// StampAt is the offset in Body of the 8-byte send-time stamp (see
+	// stamp.go), 0 when the payload has none.
+	StampAt int
 }
 
 // PayloadOptions shapes the generated requests.
@@ -55,6 +58,8 @@ type PayloadOptions struct {
 	Variants int
 	// Seed makes the payloads reproducible. Default 1.
 	Seed uint64
+	// Stamp adds the send-time stamp attribute (StampKey) to the resource.
+	Stamp bool
 }
 
 func (o PayloadOptions) withDefaults() PayloadOptions {
@@ -76,33 +81,48 @@ func BuildPayloads(sig Signal, o PayloadOptions) ([]Payload, error) {
 	rng := rand.New(rand.NewPCG(o.Seed, uint64(sig)+1))
 	out := make([]Payload, 0, o.Variants)
 	for v := 0; v < o.Variants; v++ {
-		var (
-			body  []byte
-			items int
-			err   error
-		)
-		switch sig {
-		case Traces:
-			td := GenTraces(rng, v, o.ItemsPerRequest)
-			items = td.SpanCount()
-			body, err = (&ptrace.ProtoMarshaler{}).MarshalTraces(td)
-		case Metrics:
-			md := GenMetrics(rng, v, o.ItemsPerRequest)
-			items = md.DataPointCount()
-			body, err = (&pmetric.ProtoMarshaler{}).MarshalMetrics(md)
-		case Logs:
-			ld := GenLogs(rng, v, o.ItemsPerRequest)
-			items = ld.LogRecordCount()
-			body, err = (&plog.ProtoMarshaler{}).MarshalLogs(ld)
-		default:
-			return nil, fmt.Errorf("unknown signal %v", sig)
-		}
+		body, items, err := encodePayload(sig, rng, v, o)
 		if err != nil {
-			return nil, fmt.Errorf("encode %v: %w", sig, err)
+			return nil, fmt.Errorf("%v: %w", sig, err)
 		}
-		out = append(out, Payload{Signal: sig, Body: body, Items: items})
+		p := Payload{Signal: sig, Body: body, Items: items}
+		if o.Stamp {
+			if p.StampAt, err = stampOffset(body); err != nil {
+				return nil, fmt.Errorf("%v: %w", sig, err)
+			}
+		}
+		out = append(out, p)
 	}
 	return out, nil
+}
+
+// encodePayload generates and serializes one request of the signal (with the
+// stamp placeholder on its resource when o.Stamp).
+func encodePayload(sig Signal, rng *rand.Rand, variant int, o PayloadOptions) ([]byte, int, error) {
+	switch sig {
+	case Traces:
+		td := GenTraces(rng, variant, o.ItemsPerRequest)
+		return marshalStamped(o.Stamp, td.ResourceSpans().At(0).Resource(), td.SpanCount(), func() ([]byte, error) { return (&ptrace.ProtoMarshaler{}).MarshalTraces(td) })
+	case Metrics:
+		md := GenMetrics(rng, variant, o.ItemsPerRequest)
+		return marshalStamped(o.Stamp, md.ResourceMetrics().At(0).Resource(), md.DataPointCount(), func() ([]byte, error) { return (&pmetric.ProtoMarshaler{}).MarshalMetrics(md) })
+	case Logs:
+		ld := GenLogs(rng, variant, o.ItemsPerRequest)
+		return marshalStamped(o.Stamp, ld.ResourceLogs().At(0).Resource(), ld.LogRecordCount(), func() ([]byte, error) { return (&plog.ProtoMarshaler{}).MarshalLogs(ld) })
+	}
+	return nil, 0, fmt.Errorf("unknown signal %v", sig)
+}
+
+// marshalStamped adds the stamp placeholder to res when stamp, then marshals.
+func marshalStamped(stamp bool, res pcommon.Resource, items int, marshal func() ([]byte, error)) ([]byte, int, error) {
+	if stamp {
+		res.Attributes().PutEmptyBytes(StampKey).FromRaw(stampPlaceholder)
+	}
+	body, err := marshal()
+	if err != nil {
+		return nil, 0, fmt.Errorf("encode: %w", err)
+	}
+	return body, items, nil
 }
 
 var services = []string{"checkout", "cart", "payments", "catalog", "search", "shipping", "frontend", "accounts"}

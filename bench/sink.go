@@ -26,6 +26,10 @@ type Sink struct {
 	// RecordMetricNames makes the sink keep the (name, unit) of every metric it
 	// receives with its number of data points; see MetricNames.
 	recordNames atomic.Bool
+	// recordLatency makes the sink read the send-time stamp (stamp.go) of
+	// every resource it receives into latency; see RecordLatency.
+	recordLatency atomic.Bool
+	latency       LatencyHistogram
 
 	items        [3]atomic.Int64
 	requests     [3]atomic.Int64
@@ -94,6 +98,14 @@ func (s *Sink) Close() error {
 
 // RecordMetricNames switches the recording of metric names and units on or off.
 func (s *Sink) RecordMetricNames(on bool) { s.recordNames.Store(on) }
+
+// RecordLatency switches the recording of end-to-end latency on or off: for
+// every received resource that carries a send-time stamp, the time from the
+// stamp to the moment its request body was read.
+func (s *Sink) RecordLatency(on bool) { s.recordLatency.Store(on) }
+
+// Latency returns the end-to-end latencies recorded so far.
+func (s *Sink) Latency() LatencySnapshot { return s.latency.Snapshot() }
 
 // MetricNames returns the (name, unit) of the metrics received while recording
 // was on, with their number of data points.
@@ -171,6 +183,7 @@ func (s *Sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
+	received := time.Now()
 	defer s.bufPool.Put(raw)
 	var n int
 	if sig == Metrics && s.recordNames.Load() {
@@ -188,6 +201,9 @@ func (s *Sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.rejected.Add(1)
 		http.Error(w, "cannot decode: "+err.Error(), http.StatusBadRequest)
 		return
+	}
+	if s.recordLatency.Load() {
+		_ = EachStamp(raw.Bytes(), func(sent time.Time) { s.latency.Record(received.Sub(sent)) })
 	}
 	s.items[sig].Add(int64(n))
 	s.requests[sig].Add(1)

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"net/http"
 	"testing"
+	"time"
 )
 
 func post(t *testing.T, url, auth, ctype string, gz bool, body []byte) int {
@@ -101,5 +102,26 @@ func TestSinkCounts(t *testing.T) {
 	names := s.MetricNames()
 	if names[MetricKey{"http_request_duration_seconds", "s"}] != 2 || len(names) != len(MetricMix) {
 		t.Errorf("names %v", names)
+	}
+}
+
+func TestSinkLatency(t *testing.T) {
+	s := NewSink("")
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ps, err := BuildPayloads(Logs, PayloadOptions{ItemsPerRequest: 10, Variants: 1, Stamp: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := bytes.Clone(ps[0].Body)
+	ps[0].PutStamp(body, time.Now().Add(-time.Second))
+	post(t, s.URL()+"/v1/logs", "", "application/x-protobuf", true, body) // not recording yet
+	s.RecordLatency(true)
+	post(t, s.URL()+"/v1/logs", "", "application/x-protobuf", true, body)
+	l := s.Latency()
+	if l.Count() != 1 || l.Quantile(0.5) < 950*time.Millisecond || l.Quantile(0.5) > 1100*time.Millisecond {
+		t.Errorf("latency: %d recorded, p50 %v (want about 1s)", l.Count(), l.Quantile(0.5))
 	}
 }

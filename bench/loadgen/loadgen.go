@@ -14,8 +14,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"google.golang.org/grpc"
@@ -23,6 +21,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/encoding"
 	"google.golang.org/grpc/mem"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
 	"github.com/obtraceai/otelcol-obtrace/bench"
@@ -68,6 +67,14 @@ type Config struct {
 	MaxItems int64
 	// Timeout of one request. Default 10s.
 	Timeout time.Duration
+	// Rate, if > 0, makes the load open-loop: requests are started at this
+	// many items per second in total, whatever the answers, by the Workers
+	// (which then bound the requests in flight). 0: closed loop, each worker
+	// sends its next request when the previous one is answered.
+	Rate float64
+	// BearerToken, if set, is sent as "Authorization: Bearer <token>" (gRPC
+	// metadata or HTTP header) with every request.
+	BearerToken string
 }
 
 // Result counts what happened, in items (spans, data points, log records).
@@ -95,109 +102,6 @@ const (
 	unknown
 )
 
-// Run sends load until ctx ends, Duration passes or MaxItems items were sent.
-func Run(ctx context.Context, cfg Config) (Result, error) {
-	if cfg.Workers <= 0 {
-		cfg.Workers = 4
-	}
-	if cfg.Timeout <= 0 {
-		cfg.Timeout = 10 * time.Second
-	}
-	if cfg.Duration <= 0 && cfg.MaxItems <= 0 {
-		return Result{}, errors.New("loadgen: set Duration or MaxItems")
-	}
-	if len(cfg.Steps) == 0 {
-		return Result{}, errors.New("loadgen: no steps")
-	}
-	c := &client{timeout: cfg.Timeout}
-	for _, st := range cfg.Steps {
-		if len(st.Payloads) == 0 {
-			return Result{}, errors.New("loadgen: a step has no payloads")
-		}
-		switch st.Protocol {
-		case GRPC:
-			if err := checkLoopback(cfg.GRPCAddr); err != nil {
-				return Result{}, err
-			}
-		case HTTP:
-			if err := checkLoopback(cfg.HTTPAddr); err != nil {
-				return Result{}, err
-			}
-		}
-	}
-	if err := c.dial(cfg.GRPCAddr, cfg.HTTPAddr, cfg.Workers); err != nil {
-		return Result{}, err
-	}
-	defer c.close()
-
-	if cfg.Duration > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, cfg.Duration)
-		defer cancel()
-	}
-	var (
-		res      Result
-		reserved atomic.Int64
-		mu       sync.Mutex
-		wg       sync.WaitGroup
-		acc      [3]atomic.Int64
-		ref, unk atomic.Int64
-		reqs     atomic.Int64
-		latency  atomic.Int64
-	)
-	start := time.Now()
-	for w := 0; w < cfg.Workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for i := 0; ; i++ {
-				if ctx.Err() != nil {
-					return
-				}
-				st := cfg.Steps[(w+i)%len(cfg.Steps)]
-				p := st.Payloads[(w+i/len(cfg.Steps))%len(st.Payloads)]
-				if cfg.MaxItems > 0 && reserved.Add(int64(p.Items)) > cfg.MaxItems {
-					return
-				}
-				// The request itself is not bound to ctx: once sent it runs to
-				// its answer (or Timeout), so that the end of the run does not
-				// turn requests the collector took into "unknown".
-				t0 := time.Now()
-				out, rejected, err := c.send(st.Protocol, p)
-				latency.Add(int64(time.Since(t0)))
-				reqs.Add(1)
-				switch out {
-				case accepted:
-					acc[p.Signal].Add(int64(p.Items) - rejected)
-					ref.Add(rejected)
-				case refused:
-					ref.Add(int64(p.Items))
-				case unknown:
-					unk.Add(int64(p.Items))
-				}
-				if err != nil {
-					mu.Lock()
-					if res.FirstError == "" {
-						res.FirstError = fmt.Sprintf("%s %s: %v", st.Protocol, p.Signal, err)
-					}
-					mu.Unlock()
-				}
-			}
-		}(w)
-	}
-	wg.Wait()
-	res.Elapsed = time.Since(start)
-	for i := range acc {
-		res.AcceptedBySignal[i] = acc[i].Load()
-		res.Accepted += res.AcceptedBySignal[i]
-	}
-	res.Refused, res.Unknown, res.Requests = ref.Load(), unk.Load(), reqs.Load()
-	if res.Requests > 0 {
-		res.MeanLatency = time.Duration(latency.Load() / res.Requests)
-	}
-	return res, nil
-}
-
 func checkLoopback(hostport string) error {
 	host, _, err := net.SplitHostPort(hostport)
 	if err != nil {
@@ -212,6 +116,7 @@ func checkLoopback(hostport string) error {
 
 type client struct {
 	timeout  time.Duration
+	token    string
 	conn     *grpc.ClientConn
 	http     *http.Client
 	httpBase string
@@ -252,17 +157,21 @@ var grpcMethods = [3]string{
 
 var httpPaths = [3]string{bench.Traces: "/v1/traces", bench.Metrics: "/v1/metrics", bench.Logs: "/v1/logs"}
 
-// send sends one request and returns its outcome and, when accepted, the
-// number of items the collector rejected through partial success.
-func (c *client) send(proto Protocol, p bench.Payload) (outcome, int64, error) {
+// send sends one request (body, a request of signal sig) and returns its
+// outcome and, when accepted, the number of items the collector rejected
+// through partial success.
+func (c *client) send(proto Protocol, sig bench.Signal, body []byte) (outcome, int64, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
 	defer cancel()
 	if proto == GRPC {
 		if c.conn == nil {
 			return refused, 0, errors.New("no gRPC address")
 		}
-		req, resp := p.Body, []byte(nil)
-		err := c.conn.Invoke(ctx, grpcMethods[p.Signal], &req, &resp)
+		if c.token != "" {
+			ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+c.token)
+		}
+		req, resp := body, []byte(nil)
+		err := c.conn.Invoke(ctx, grpcMethods[sig], &req, &resp)
 		if err != nil {
 			switch status.Code(err) {
 			case codes.DeadlineExceeded, codes.Canceled:
@@ -272,11 +181,14 @@ func (c *client) send(proto Protocol, p bench.Payload) (outcome, int64, error) {
 		}
 		return accepted, bench.RejectedItems(resp), nil
 	}
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, c.httpBase+httpPaths[p.Signal], bytes.NewReader(p.Body))
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, c.httpBase+httpPaths[sig], bytes.NewReader(body))
 	if err != nil {
 		return refused, 0, err
 	}
 	hreq.Header.Set("Content-Type", "application/x-protobuf")
+	if c.token != "" {
+		hreq.Header.Set("Authorization", "Bearer "+c.token)
+	}
 	hresp, err := c.http.Do(hreq)
 	if err != nil {
 		return unknown, 0, err

@@ -178,3 +178,45 @@ func TestRejectedItems(t *testing.T) {
 		t.Errorf("empty: %d", got)
 	}
 }
+
+// Open loop: the pacer never runs ahead of the rate (a lower bound on the
+// time, which a busy machine cannot break), every request carries the bearer
+// token (the sink refuses it otherwise) and a send-time stamp the sink reads.
+func TestRunOpenLoopPacesStampsAndAuthenticates(t *testing.T) {
+	sink := bench.NewSink("receiver-token")
+	if err := sink.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer sink.Close()
+	sink.RecordLatency(true)
+	var st []Step
+	for _, sig := range bench.Signals {
+		ps, err := bench.BuildPayloads(sig, bench.PayloadOptions{ItemsPerRequest: 10, Variants: 2, Stamp: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st = append(st, Step{Protocol: HTTP, Payloads: ps})
+	}
+	start := time.Now()
+	res, err := Run(context.Background(), Config{
+		HTTPAddr:    strings.TrimPrefix(sink.URL(), "http://"),
+		Steps:       st,
+		Workers:     8,
+		Rate:        2000, // items/s: 300 items take at least 0.14 s after the first request
+		MaxItems:    300,
+		Duration:    20 * time.Second,
+		BearerToken: "receiver-token",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Accepted != 300 || sink.Stats().Total() != 300 || sink.Stats().Unauthorized != 0 {
+		t.Fatalf("accepted %d, sink %d, unauthorized %d (%s)", res.Accepted, sink.Stats().Total(), sink.Stats().Unauthorized, res.FirstError)
+	}
+	if d := time.Since(start); d < 140*time.Millisecond {
+		t.Errorf("300 items at 2000 items/s sent in %v", d)
+	}
+	if n := sink.Latency().Count(); n != res.Requests {
+		t.Errorf("%d latencies recorded for %d requests", n, res.Requests)
+	}
+}
