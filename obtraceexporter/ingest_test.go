@@ -118,11 +118,15 @@ func (f *fakeIngest) handle(w http.ResponseWriter, r *http.Request) {
 	f.mu.Unlock()
 
 	if respond != nil {
-		respond(n, w, r)
+		respond(n, w, r.WithContext(context.WithValue(r.Context(), lastRequestKey{}, rec.traces)))
 		return
 	}
 	writeOK(w)
 }
+
+// lastRequestKey holds, in the context of the request respond answers, the
+// traces the fake ingest decoded from it.
+type lastRequestKey struct{}
 
 // writeOK answers like an OTLP/HTTP server that accepted everything.
 func writeOK(w http.ResponseWriter) {
