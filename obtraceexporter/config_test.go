@@ -33,8 +33,8 @@ func TestCreateDefaultConfig(t *testing.T) {
 		QueueConfig: configoptional.Some(exporterhelper.NewDefaultQueueConfig()),
 		Auth:        AuthConfig{Mode: "api_key", FailureThreshold: 3, CoolOff: time.Minute, MaxTenants: 1000},
 
-		StartupCheck:    true,
-		QueueFileCheck:  "fail",
+		StartupCheck:       true,
+		QueueFileCheck:     "fail",
 		PersistentQueue:    PersistentQueueConfig{GroupCommit: true, GroupMaxItems: 8192, BookkeepingInterval: time.Second},
 		ServerErrorRetries: 5,
 		DeadLetter:         DeadLetterConfig{MaxBytes: 1 << 30, ResendInterval: 10 * time.Minute, ResendOnStart: true},

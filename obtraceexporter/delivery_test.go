@@ -77,7 +77,9 @@ func tooLargeAbove(limit int, after func(int, http.ResponseWriter, *http.Request
 
 // lastTraces is the request the fake ingest is answering (it decoded it
 // before calling respond).
-func lastTraces(r *http.Request) ptrace.Traces { return r.Context().Value(lastRequestKey{}).(ptrace.Traces) }
+func lastTraces(r *http.Request) ptrace.Traces {
+	return r.Context().Value(lastRequestKey{}).(ptrace.Traces)
+}
 
 func TestTooLargeSplitsTheBatch(t *testing.T) {
 	f := newFakeIngest(t, nil)
