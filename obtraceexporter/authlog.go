@@ -65,11 +65,16 @@ func newRejectionLogger(logger *zap.Logger, interval time.Duration) *rejectionLo
 // logFor reports a refused request, or counts it if the last report of the
 // same status and key fingerprint ("" in api_key mode) is more recent than the
 // interval: each key has its own interval, so one tenant's storm does not hide
-// another tenant's refusal. fields must not contain the API key.
-func (l *rejectionLogger) logFor(status int, fingerprint string, fields ...zap.Field) {
-	message := "Obtrace ingest refused the request; the data is dropped and not retried"
+// another tenant's refusal. deadLettered says where the data went. fields
+// must not contain the API key.
+func (l *rejectionLogger) logFor(status int, fingerprint string, deadLettered bool, fields ...zap.Field) {
+	fate := "dropped"
+	if deadLettered {
+		fate = "kept in the dead-letter queue"
+	}
+	message := fmt.Sprintf("Obtrace ingest refused the request with HTTP %d; the data is %s and not retried", status, fate)
 	if isRedirect(status) {
-		message = "Obtrace ingest redirected the request, which is not followed; the data is dropped and not retried: fix endpoint"
+		message = fmt.Sprintf("Obtrace ingest redirected the request (HTTP %d), which is not followed; the data is %s and not retried: fix endpoint", status, fate)
 	}
 	l.emit(zapcore.ErrorLevel, fmt.Sprintf("%d/%s", status, fingerprint), message,
 		append([]zap.Field{
@@ -90,10 +95,10 @@ func (l *rejectionLogger) logOpened(fingerprint string, status int, coolOff time
 		}, fields...)...)
 }
 
-// logRefused reports queued data dropped before sending (no usable key, or
-// the key's breaker is open).
+// logRefused reports queued data not sent (no usable key, or the key's
+// breaker is open); deliver then dead-letters or drops it.
 func (l *rejectionLogger) logRefused(fingerprint string, err error, fields ...zap.Field) {
-	l.emit(zapcore.ErrorLevel, "refused/"+fingerprint, "Queued data dropped without sending it",
+	l.emit(zapcore.ErrorLevel, "refused/"+fingerprint, "Queued data not sent: it is kept in the dead-letter queue if there is one, else dropped",
 		append([]zap.Field{
 			zap.String("key_fingerprint", fingerprint),
 			zap.String("reason", err.Error()),

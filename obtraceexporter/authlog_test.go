@@ -18,13 +18,13 @@ func TestRejectionLoggerRateLimits(t *testing.T) {
 	now := time.Unix(1_700_000_000, 0)
 	l.now = func() time.Time { return now }
 
-	l.logFor(http.StatusUnauthorized, "")
+	l.logFor(http.StatusUnauthorized, "", false)
 	now = now.Add(time.Second)
-	l.logFor(http.StatusUnauthorized, "") // suppressed
-	l.logFor(http.StatusUnauthorized, "") // suppressed
-	l.logFor(http.StatusForbidden, "")    // another status: logged
+	l.logFor(http.StatusUnauthorized, "", false) // suppressed
+	l.logFor(http.StatusUnauthorized, "", false) // suppressed
+	l.logFor(http.StatusForbidden, "", false)    // another status: logged
 	now = now.Add(30 * time.Second)
-	l.logFor(http.StatusUnauthorized, "") // interval over: logged with the count
+	l.logFor(http.StatusUnauthorized, "", false) // interval over: logged with the count
 
 	entries := logs.All()
 	require.Len(t, entries, 3)

@@ -107,7 +107,7 @@ func (e *obtraceExporter) refused(ctx context.Context, b batch, ex *exchange, er
 		if isRedirect(ex.statusCode) {
 			fields = append(fields, zap.String("redirect_host", ex.redirectHost))
 		}
-		e.rejections.logFor(ex.statusCode, fingerprint, fields...)
+		e.rejections.logFor(ex.statusCode, fingerprint, held, fields...)
 	}
 	if held {
 		return nil

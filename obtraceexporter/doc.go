@@ -12,8 +12,12 @@
 //
 //	pipeline
 //	  -> guarded{Traces,Metrics,Logs}.Consume*   guard: entry check, metadata kept (exporter.go, tenant.go)
-//	  -> this component's exporterhelper         sending_queue, retry_on_failure, otelcol_exporter_* metrics
+//	  -> groupCommit                             with a persistent queue: concurrent requests, one Offer (groupcommit.go)
+//	  -> this component's exporterhelper         sending_queue, retry_on_failure, otelcol_exporter_* metrics;
+//	                                             its storage client is a deferredClient (queuestorage.go)
 //	  -> push{Traces,Metrics,Logs}               identity added to every resource (identity.go)
+//	  -> deliver                                 500 retried, 413 split, permanent refusals to the
+//	                                             dead-letter queue (delivery.go, deadletter.go)
 //	  -> send                                    tenant key and breaker check; after the call: breaker,
 //	                                             otelcol_exporter_obtrace_* metrics, refusal logs, Retry-After
 //	  -> upstream otlphttpexporter               no queue, no retry, no metrics (upstream.go)
@@ -104,4 +108,59 @@
 // (checkQueueFile): a damaged file stops start with an error naming it, or,
 // with quarantine, is renamed to <file>.damaged-<UTC time> and the queue
 // starts empty. Other storage extensions are not checked.
+//
+// # Durable delivery: group commit and lazy queue bookkeeping
+//
+// groupCommit writes concurrent incoming requests to the persistent queue
+// together (write-ahead-log group commit). exporterhelper's persistent queue
+// runs one fsynced storage transaction per Offer under one mutex, so requests
+// offered one by one wait for each other's fsync; here the requests that
+// arrive while a transaction runs are merged into one queue item and offered
+// once, by one of them, as soon as the running transaction ends. Each caller
+// returns the result of the transaction that holds its data: nothing is
+// acknowledged before it is on disk, and a failed transaction fails every
+// request in it, so the clients retry exactly what was not accepted.
+//
+// Bounds: a group holds at most maxItems items (a larger request is written
+// alone); only requests of one partition (the tenant key in passthrough mode)
+// share a group; a request waits for at most the transaction in flight and
+// the groups ahead of it. No timer is involved and no data is held that a
+// receiver goroutine does not already hold for its client.
+//
+// exporterhelper's persistent queue (v0.160.0) also runs three storage
+// transactions per queue item, each fsynced by file_storage: Offer (the item
+// and the queue metadata), Read (the metadata, to mark the item dispatched,
+// and the item) and done (delete the item, the metadata). Only the first
+// protects accepted data; losing the other two in a crash makes the queue
+// deliver an item again (at-least-once), never lose one. So the queue's
+// storage client, deferredClient (queuestorage.go, handed out by the host
+// exporterhelper is started with),
+//
+//   - writes item transactions at once, fsynced, as before;
+//   - holds the bookkeeping writes in memory, in order, and commits them
+//     ahead of the next item transaction, in it, or after flushInterval, or
+//     once maxDeferredOps are held. The durable state is always what the
+//     queue wrote up to some transaction no older than the last
+//     acknowledged Offer: a state upstream's crash recovery is made for;
+//   - keeps the items it wrote in memory, up to maxCachedBytes, so that the
+//     Read of a fresh item needs no transaction (file_storage runs every
+//     read in a writable, fsynced one). Items read after a restart, or
+//     written while the cache was full, are read from disk.
+//
+// On a full disk this also keeps the Read's metadata write off the disk,
+// where upstream's Read fails and drops the item it was reading.
+//
+// # Refusals: HTTP 500, 413 and the dead-letter queue
+//
+// Upstream treats every status but 429/502/503/504 as permanent. deliver
+// retries a 500 itself (bounded, server_error_retries) and splits a batch
+// refused with 413 into halves (halves in batch.go copy resources, scopes or
+// records; a retryable failure of a half returns consumererror data of what
+// is left, so exporterhelper retries only that). What is still refused goes
+// to the dead-letter queue (deadletter.go over internal/deadletter) and the
+// exporter answers exporterhelper with success, so the persistent queue lets
+// go of it; when the store cannot take it (a full disk) the error stays
+// retryable and the data stays queued. Resends run in one goroutine per
+// signal, sequentially, through the same deliver path minus the dead-letter
+// step (resendBatch).
 package obtraceexporter // import "github.com/obtraceai/otelcol-obtrace/obtraceexporter"

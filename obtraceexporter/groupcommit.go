@@ -9,21 +9,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
 
-// groupCommit writes concurrent incoming requests to the persistent queue
-// together (write-ahead-log group commit). exporterhelper's persistent queue
-// runs one fsynced storage transaction per Offer under one mutex, so requests
-// offered one by one wait for each other's fsync; here the requests that
-// arrive while a transaction runs are merged into one queue item and offered
-// once, by one of them, as soon as the running transaction ends. Each caller
-// returns the result of the transaction that holds its data: nothing is
-// acknowledged before it is on disk, and a failed transaction fails every
-// request in it, so the clients retry exactly what was not accepted.
-//
-// Bounds: a group holds at most maxItems items (a larger request is written
-// alone); only requests of one partition (the tenant key in passthrough mode)
-// share a group; a request waits for at most the transaction in flight and
-// the groups ahead of it. No timer is involved and no data is held that a
-// receiver goroutine does not already hold for its client.
+// groupCommit is the group commit in front of exporterhelper (design: doc.go,
+// "Durable delivery").
 type groupCommit[T any] struct {
 	// offer hands data to exporterhelper (its queue's Offer runs in the call).
 	offer     func(context.Context, T) error

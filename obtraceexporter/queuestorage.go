@@ -12,31 +12,9 @@ import (
 )
 
 // The persistent queue's storage client, with the queue's bookkeeping
-// written lazily and fresh items read from memory.
-//
-// exporterhelper's persistent queue (v0.160.0) runs three storage
-// transactions per queue item, each fsynced by file_storage: Offer (the item
-// and the queue metadata), Read (the metadata, to mark the item dispatched,
-// and the item) and done (delete the item, the metadata). Only the first
-// protects accepted data; losing the other two in a crash makes the queue
-// deliver an item again (at-least-once), never lose one. So this client
-//
-//   - writes item transactions at once, fsynced, as before;
-//   - holds the bookkeeping writes in memory, in order, and commits them
-//     ahead of the next item transaction, in it, or after flushInterval, or
-//     once maxDeferredOps are held. The durable state is always what the
-//     queue wrote up to some transaction no older than the last
-//     acknowledged Offer: a state upstream's crash recovery is made for;
-//   - keeps the items it wrote in memory, up to maxCachedBytes, so that the
-//     Read of a fresh item needs no transaction (file_storage runs every
-//     read in a writable, fsynced one). Items read after a restart, or
-//     written while the cache was full, are read from disk.
-//
-// On a full disk this also keeps the Read's metadata write off the disk,
-// where upstream's Read fails and drops the item it was reading.
-//
-// storesItem counts as bookkeeping every operation but a Set of a key other
-// than the queue's metadata key; TestDeferredStorageWithThePersistentQueue
+// written lazily and fresh items read from memory (design: doc.go, "Durable
+// delivery"). storesItem counts as bookkeeping every operation but a Set of a
+// key other than the queue's metadata key; TestDeferredStorageWithThePersistentQueue
 // pins that against the real queue.
 
 // queueMetadataKey is exporterhelper's persistent-queue metadata key

@@ -87,7 +87,7 @@ func TestRedirectIsNotFollowed(t *testing.T) {
 				t.Fatalf("the gateway refused the request: %d %s", status, text)
 			}
 			waitFor(t, 30*time.Second, "the redirect to be logged", func() bool {
-				return strings.Contains(c.output.String(), "redirected the request, which is not followed")
+				return strings.Contains(c.output.String(), "which is not followed; the data is kept in the dead-letter queue")
 			})
 			if tc.name == "api_key" {
 				waitFor(t, 10*time.Second, "the start-up check's redirect to be logged", func() bool {

@@ -17,6 +17,8 @@ type options struct {
 	gateway     string
 	rate        float64
 	rateWorkers int
+	// oursOverlay is an extra --config for the shipped gateway's runs (e.g. a pprof extension)
+	oursOverlay string
 }
 
 func parseOptions() options {
@@ -38,6 +40,7 @@ func parseOptions() options {
 	flag.StringVar(&o.gateway, "gateway", "configs/gateway.yaml", "shipped durable gateway config (pairs durable*, upstreamfsync)")
 	flag.Float64Var(&o.rate, "rate", 60000, "offered load of pair durablerate, items/s (open loop)")
 	flag.IntVar(&o.rateWorkers, "rate-workers", 64, "senders of pair durablerate (they bound the requests in flight)")
+	flag.StringVar(&o.oursOverlay, "ours-overlay", "", "extra --config merged last into the shipped gateway's runs, e.g. to enable the pprof extension for a profile")
 	flag.StringVar(&o.out, "out", "bench/results/latest.md", "report file (empty: none)")
 	flag.StringVar(&o.benchmarksMD, "benchmarks-md", "BENCHMARKS.md", "file whose figures section (between the bench markers) is replaced (empty: none)")
 	flag.StringVar(&o.workDir, "workdir", "", "directory for configs and collector logs (default: a temporary one)")

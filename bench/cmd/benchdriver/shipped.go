@@ -44,6 +44,9 @@ func prepareConfig(o options, v *variantDef, name string, p ports, sinkURL strin
 			return rc, err
 		}
 		rc.args = []string{"--config", v.shipped, "--config", overlay}
+		if o.oursOverlay != "" {
+			rc.args = append(rc.args, "--config", o.oursOverlay)
+		}
 		rc.env = []string{
 			"OBTRACE_API_KEY=" + benchAPIKey,
 			"OBTRACE_ENDPOINT=" + sinkURL,

@@ -154,6 +154,10 @@ obtrace:
     {{- toYaml . | nindent 4 }}
   {{- end }}
   {{- include "otelcol-obtrace.sendingQueue" . | nindent 2 }}
+  # What ingest refuses for good (a wrong key, 400, 500 after its retries) is kept beside the
+  # queue with its status and reason, and resent at start, every 10 minutes and on SIGUSR1.
+  dead_letter:
+    directory: /var/lib/otelcol-obtrace/queue/dead-letter
 {{- end }}
 
 {{/* Whether this release runs k8s_attributes (then it needs RBAC and the SA token). */}}

@@ -1,0 +1,132 @@
+package e2e
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// TestWrongKeyIsDeadLetteredThenDeliveredAfterRestart: a bad key rotation. The gateway runs
+// with a key ingest refuses (401 storm); everything it accepted is dead-lettered, not dropped.
+// Restarted with the right key, it resends the dead letters at start: every item delivered
+// exactly once, nothing lost, and the wrong key is in no output.
+func TestWrongKeyIsDeadLetteredThenDeliveredAfterRestart(t *testing.T) {
+	const wrongKey = "obt_live_e2e_rotated_wrong_0123456789"
+	ingest := newFakeIngest(t, nil)
+	ingest.setRespondTo(func(r ingestRequest) response {
+		if r.Authorization != "Bearer "+testAPIKey {
+			return response{Status: http.StatusUnauthorized}
+		}
+		return response{Status: http.StatusOK}
+	})
+	run := newShippedRun(t, "gateway.yaml", ingest.URL(), "", "")
+	wrong := run
+	wrong.env = append(slices.Clone(run.env), "OBTRACE_API_KEY="+wrongKey)
+
+	c := wrong.start(t)
+	want := sendAll(t, c,
+		workload{Protocol: "http", Service: "checkout-api", Prefix: "rotated-http", Spans: 60, Points: 10, Logs: 20, Headers: receiverAuth},
+		workload{Protocol: "grpc", Service: "billing-worker", Prefix: "rotated-grpc", Spans: 40, Logs: 10, Headers: receiverAuth},
+	)
+	waitFor(t, 60*time.Second, "every accepted item refused with 401", func() bool {
+		for path, n := range want {
+			if refusedItems(ingest, path, http.StatusUnauthorized) < n {
+				return false
+			}
+		}
+		return true
+	})
+	c.stop(t)
+	if strings.Contains(c.output.String(), wrongKey) {
+		t.Error("the wrong key is in the collector's output")
+	}
+	if !strings.Contains(c.output.String(), "dead_lettered_items") {
+		t.Errorf("no dead-lettering logged:\n%s", c.output.String())
+	}
+	checkQueueFiles(t, run.storageDir)
+
+	c2 := run.start(t)
+	ingest.waitDelivered(t, 60*time.Second, want)
+	time.Sleep(time.Second) // anything delivered twice would arrive now
+	c2.stop(t)
+	ingest.checkDeliveredExactly(t, want)
+	refused := 0
+	for path := range want {
+		refused += refusedItems(ingest, path, http.StatusUnauthorized)
+	}
+	t.Logf("FIGURES dead letter after a wrong key: items accepted %d, refused with 401 %d, delivered after the restart %d (exactly once)",
+		total(want), refused, deliveredTotal(ingest, want))
+}
+
+// TestPersistentServerErrorIsDeadLetteredThenDelivered: ingest answers 500 beyond the
+// exporter's retries; the requests wait in the dead-letter queue and are delivered by the
+// scheduled resend once ingest recovers.
+func TestPersistentServerErrorIsDeadLetteredThenDelivered(t *testing.T) {
+	var healthy atomic.Bool
+	ingest := newFakeIngest(t, func(string, int) response {
+		if healthy.Load() {
+			return response{Status: http.StatusOK}
+		}
+		return response{Status: http.StatusInternalServerError}
+	})
+	run := newShippedRun(t, "gateway.yaml", ingest.URL(), "", `
+exporters:
+  obtrace:
+    server_error_retries: 2
+    dead_letter: {resend_interval: 1s}
+`)
+	c := run.start(t)
+	want := sendAll(t, c,
+		workload{Protocol: "http", Service: "checkout-api", Prefix: "ise-http", Spans: 30, Points: 10, Logs: 10, Headers: receiverAuth},
+	)
+	waitFor(t, 60*time.Second, "every item refused 3 times (the request and 2 retries)", func() bool {
+		for path, n := range want {
+			if refusedItems(ingest, path, http.StatusInternalServerError) < 3*n {
+				return false
+			}
+		}
+		return true
+	})
+	time.Sleep(2 * time.Second) // a few scheduled resends, refused again
+	healthy.Store(true)
+	ingest.waitDelivered(t, 60*time.Second, want)
+	time.Sleep(2 * time.Second) // further scheduled passes must find nothing left
+	c.stop(t)
+	ingest.checkDeliveredExactly(t, want)
+	refused := 0
+	for path := range want {
+		refused += refusedItems(ingest, path, http.StatusInternalServerError)
+	}
+	t.Logf("FIGURES dead letter after persistent 500: items accepted %d, refused with 500 %d (retries and resends), delivered %d (exactly once)",
+		total(want), refused, deliveredTotal(ingest, want))
+}
+
+// refusedItems counts the items of requests on path that ingest answered with status.
+func refusedItems(f *fakeIngest, path string, status int) int {
+	n := 0
+	for _, r := range f.Requests() {
+		if r.Path == path && r.Status == status {
+			n += r.Items
+		}
+	}
+	return n
+}
+
+func total(want itemCounts) int {
+	n := 0
+	for _, k := range want {
+		n += k
+	}
+	return n
+}
+
+func deliveredTotal(f *fakeIngest, want itemCounts) int {
+	n := 0
+	for path := range want {
+		n += f.Delivered(path)
+	}
+	return n
+}
