@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -288,4 +289,28 @@ func assertNoFileContains(t *testing.T, dir, secret string) {
 		return nil
 	}))
 	assert.Positive(t, files, "the dead-letter queue wrote files")
+}
+
+func TestDeadLettersAreResentOnSIGUSR1(t *testing.T) {
+	var healthy atomic.Bool
+	f := newFakeIngest(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		if !healthy.Load() {
+			respondWith(http.StatusUnauthorized)(n, w, r)
+			return
+		}
+		writeOK(w)
+	})
+	set, _ := testSettings(component.TelemetrySettings{})
+	cfg := testConfig(f)
+	cfg.DeadLetter = DeadLetterConfig{Directory: t.TempDir(), MaxBytes: minDeadLetterBytes} // no schedule, no resend at start
+	exp := startTraces(t, set, cfg)
+
+	require.NoError(t, exp.ConsumeTraces(context.Background(), testTraces(map[string]any{"service.name": "cart"})))
+	healthy.Store(true)
+	time.Sleep(50 * time.Millisecond)
+	assert.Equal(t, 2, spansReceived(f), "only the refused request: nothing resends without a trigger")
+
+	// The exporter's resend loop has SIGUSR1 registered, so the signal does not end the test.
+	require.NoError(t, syscall.Kill(os.Getpid(), syscall.SIGUSR1))
+	require.Eventually(t, func() bool { return spansReceived(f) == 2+2 }, 5*time.Second, 5*time.Millisecond)
 }
