@@ -38,7 +38,7 @@ func parseOptions() options {
 	flag.DurationVar(&o.floorTime, "floor", 2*time.Second, "time of each floor measurement")
 	flag.StringVar(&o.pairs, "pairs", defaultPairs, "pairs to run")
 	flag.StringVar(&o.gateway, "gateway", "configs/gateway.yaml", "shipped durable gateway config (pairs durable*, upstreamfsync)")
-	flag.Float64Var(&o.rate, "rate", 60000, "offered load of pair durablerate, items/s (open loop)")
+	flag.Float64Var(&o.rate, "rate", 20000, "offered load of pair durablerate, items/s (open loop)")
 	flag.IntVar(&o.rateWorkers, "rate-workers", 64, "senders of pair durablerate (they bound the requests in flight)")
 	flag.StringVar(&o.oursOverlay, "ours-overlay", "", "extra --config merged last into the shipped gateway's runs, e.g. to enable the pprof extension for a profile")
 	flag.StringVar(&o.out, "out", "bench/results/latest.md", "report file (empty: none)")
