@@ -102,6 +102,22 @@ func (h *groupCommitHarness) waitFor(calls, waitingItems int) {
 	}, 5*time.Second, time.Millisecond)
 }
 
+// sendWaiting sends a request while a transaction runs and waits until it
+// waits in a group, waitingItems items waiting in all.
+func (h *groupCommitHarness) sendWaiting(tenant, id string, spans, waitingItems int) {
+	h.send(tenant, id, spans)
+	h.waitFor(h.rec.calls(), waitingItems)
+}
+
+// releaseLast lets the last transaction commit and checks that every request
+// ids names succeeded.
+func (h *groupCommitHarness) releaseLast(ids ...string) {
+	h.rec.release <- nil
+	for _, id := range ids {
+		require.NoError(h.t, h.result(id))
+	}
+}
+
 func (h *groupCommitHarness) result(id string) error {
 	select {
 	case err := <-h.results[id]:
@@ -175,13 +191,10 @@ func TestGroupCommitNeverMixesPartitions(t *testing.T) {
 	h := newGroupCommitHarness(t, 8192)
 	h.send("a", "first", 1)
 	h.waitFor(1, 0)
-	h.send("a", "a1", 1)
-	h.waitFor(1, 1)
-	h.send("b", "b1", 1)
-	h.waitFor(1, 2)
-	h.send("a", "a2", 1)
-	h.send("b", "b2", 1)
-	h.waitFor(1, 4)
+	h.sendWaiting("a", "a1", 1, 1)
+	h.sendWaiting("b", "b1", 1, 2)
+	h.sendWaiting("a", "a2", 1, 3)
+	h.sendWaiting("b", "b2", 1, 4)
 
 	h.rec.release <- nil // first
 	h.waitFor(2, 2)      // a's group offered, b's waits
@@ -197,24 +210,17 @@ func TestGroupCommitNeverMixesPartitions(t *testing.T) {
 			assert.Equal(t, tenants[0], tenant, "one queue item holds one partition")
 		}
 	}
-	h.rec.release <- nil
-	for _, id := range []string{"first", "a1", "a2", "b1", "b2"} {
-		require.NoError(t, h.result(id))
-	}
+	h.releaseLast("first", "a1", "a2", "b1", "b2")
 }
 
 func TestGroupCommitBoundsTheItemsOfAGroup(t *testing.T) {
 	h := newGroupCommitHarness(t, 100)
 	h.send("a", "first", 1)
 	h.waitFor(1, 0)
-	h.send("a", "r1", 60)
-	h.waitFor(1, 60)
-	h.send("a", "r2", 60) // 120 > 100: a new group
-	h.waitFor(1, 120)
-	h.send("a", "r3", 40) // fits the newest group (r2's); never joins r1's
-	h.waitFor(1, 160)
-	h.send("a", "huge", 500) // larger than max_items: alone
-	h.waitFor(1, 660)
+	h.sendWaiting("a", "r1", 60, 60)
+	h.sendWaiting("a", "r2", 60, 120)    // 120 > 100: a new group
+	h.sendWaiting("a", "r3", 40, 160)    // fits the newest group (r2's); never joins r1's
+	h.sendWaiting("a", "huge", 500, 660) // larger than max_items: alone
 
 	for call := 1; call <= 3; call++ {
 		h.rec.release <- nil
@@ -223,10 +229,7 @@ func TestGroupCommitBoundsTheItemsOfAGroup(t *testing.T) {
 	assert.Equal(t, []string{"r1"}, resourcesOf(h.rec.offers[1], "request"))
 	assert.ElementsMatch(t, []string{"r2", "r3"}, resourcesOf(h.rec.offers[2], "request"))
 	assert.Equal(t, []string{"huge"}, resourcesOf(h.rec.offers[3], "request"))
-	h.rec.release <- nil
-	for _, id := range []string{"first", "r1", "r2", "r3", "huge"} {
-		require.NoError(t, h.result(id))
-	}
+	h.releaseLast("first", "r1", "r2", "r3", "huge")
 }
 
 func TestGroupCommitLeaderReturnsWithoutWaitingForLaterGroups(t *testing.T) {
