@@ -417,6 +417,13 @@ func checkDurableQueue(t *testing.T, w workload, cfg map[string]any) {
 	if got := dig(cfg, "extensions", "file_storage/queue", "fsync"); got != true {
 		t.Errorf("file_storage/queue fsync = %v, want true", got)
 	}
+	if exporter == "obtrace" {
+		// What ingest refuses for good must outlive the pod like the queue: on its volume.
+		queueDir, _ := dig(cfg, "extensions", "file_storage/queue", "directory").(string)
+		if dir, _ := dig(cfg, "exporters", "obtrace", "dead_letter", "directory").(string); queueDir == "" || !strings.HasPrefix(dir, queueDir+"/") {
+			t.Errorf("obtrace dead_letter.directory = %q, want a directory below the queue's %q", dir, queueDir)
+		}
+	}
 }
 
 func checkChecksum(t *testing.T, w workload) {
