@@ -6,13 +6,20 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sync"
-	"testing"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
+
+// TB is what New needs of a *testing.T. The package does not import testing:
+// bench's driver binary links it for ReadBody and WriteOK.
+type TB interface {
+	Helper()
+	Fatal(args ...any)
+	Cleanup(func())
+}
 
 // Ingest is the fake Obtrace ingest (see the package comment).
 type Ingest struct {
@@ -27,14 +34,14 @@ type Ingest struct {
 
 // New starts an ingest on 127.0.0.1 on a random port, answering with respond
 // (OK if nil). It closes when the test ends.
-func New(tb testing.TB, respond Responder) *Ingest {
+func New(tb TB, respond Responder) *Ingest {
 	tb.Helper()
 	return NewOn(tb, "127.0.0.1:0", respond)
 }
 
 // NewOn is New on addr, e.g. a port a collector was told to send to while
 // nothing listened there (connection refused).
-func NewOn(tb testing.TB, addr string, respond Responder) *Ingest {
+func NewOn(tb TB, addr string, respond Responder) *Ingest {
 	tb.Helper()
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
