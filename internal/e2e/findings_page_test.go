@@ -155,13 +155,13 @@ func TestFindingsPageInBrowser(t *testing.T) {
 	ports := newCollectorPorts(t)
 	pageAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	// local.yaml on loopback: its ports and its findings page; the debug exporter at basic verbosity.
-	overlay := portsOverlay(ports) + fmt.Sprintf(`
+	page := fmt.Sprintf(`
 extensions:
   semanticfindings: {endpoint: "%s"}
 exporters:
   debug: {verbosity: basic}
 `, pageAddr)
-	c := startCollectorArgs(t, ports, configArgs(t, shippedConfig(t, "local.yaml"), overlay))
+	c := startCollectorArgs(t, ports, configArgs(t, shippedConfig(t, "local.yaml"), portsOverlay(ports), page))
 
 	const sends = 3
 	for i := 0; i < sends; i++ {
