@@ -3,8 +3,6 @@ package bench
 import (
 	"bytes"
 	"context"
-	"errors"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -13,7 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/klauspost/compress/gzip"
+	"github.com/obtraceai/otelcol-obtrace/internal/ingesttest"
 )
 
 // Sink plays Obtrace ingest (and any OTLP/HTTP backend) on 127.0.0.1: it
@@ -21,6 +19,11 @@ import (
 // (the obtrace exporter) and /v1/{traces,metrics,logs} (the stock otlphttp
 // exporter), checks "Authorization: Bearer <APIKey>", gunzips, counts the
 // items and bytes, and answers 200 with an empty export response.
+//
+// It shares the body reading and the answer with the fake ingest
+// (internal/ingesttest) but not its handler: that one decodes every request
+// into pdata and records it, an allocation per item, where the sink counts
+// items straight off the protobuf wire (count.go) without allocating.
 type Sink struct {
 	apiKey string
 	// RecordMetricNames makes the sink keep the (name, unit) of every metric it
@@ -42,7 +45,6 @@ type Sink struct {
 	mu    sync.Mutex
 	names map[MetricKey]int64
 
-	gzPool  sync.Pool
 	bufPool sync.Pool
 
 	ln  net.Listener
@@ -210,58 +212,19 @@ func (s *Sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.wireBytes.Add(int64(wire))
 	s.rawBytes.Add(int64(raw.Len()))
 	s.lastDelivery.Store(time.Now().UnixNano())
-	w.Header().Set("Content-Type", "application/x-protobuf")
-	w.WriteHeader(http.StatusOK) // an empty body is an empty Export*ServiceResponse
-}
-
-// countingReader counts the bytes read through it.
-type countingReader struct {
-	r io.Reader
-	n int
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += n
-	return n, err
+	ingesttest.WriteOK(w)
 }
 
 // readBody returns the number of bytes on the wire and the decompressed body
-// (a pooled buffer the caller puts back).
+// (a pooled buffer the caller puts back). The gunzip is ingesttest.ReadBody,
+// the fake ingest's, with its pooled readers.
 func (s *Sink) readBody(r *http.Request) (int, *bytes.Buffer, error) {
 	buf := s.bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
-	cr := &countingReader{r: r.Body}
-	switch enc := r.Header.Get("Content-Encoding"); enc {
-	case "", "identity":
-		if _, err := buf.ReadFrom(cr); err != nil {
-			s.bufPool.Put(buf)
-			return 0, nil, err
-		}
-	case "gzip":
-		var zr *gzip.Reader
-		if v := s.gzPool.Get(); v != nil {
-			zr = v.(*gzip.Reader)
-			if err := zr.Reset(cr); err != nil {
-				s.bufPool.Put(buf)
-				return 0, nil, fmt.Errorf("gzip: %w", err)
-			}
-		} else {
-			var err error
-			if zr, err = gzip.NewReader(cr); err != nil {
-				s.bufPool.Put(buf)
-				return 0, nil, fmt.Errorf("gzip: %w", err)
-			}
-		}
-		_, err := buf.ReadFrom(zr)
-		s.gzPool.Put(zr)
-		if err != nil {
-			s.bufPool.Put(buf)
-			return 0, nil, fmt.Errorf("gzip: %w", err)
-		}
-	default:
+	wire, err := ingesttest.ReadBody(r, buf)
+	if err != nil {
 		s.bufPool.Put(buf)
-		return 0, nil, errors.New("unsupported Content-Encoding " + enc)
+		return 0, nil, err
 	}
-	return cr.n, buf, nil
+	return wire, buf, nil
 }

@@ -21,39 +21,39 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
 
+	"github.com/obtraceai/otelcol-obtrace/internal/ingesttest"
 	"github.com/obtraceai/otelcol-obtrace/obtraceexporter/internal/metadatatest"
 )
 
-// respondSequence answers request n with statuses[n-1], then 200.
-func respondSequence(statuses ...int) func(int, http.ResponseWriter, *http.Request) {
-	return func(n int, w http.ResponseWriter, r *http.Request) {
-		if n <= len(statuses) {
-			respondWith(statuses[n-1])(n, w, r)
-			return
+// respondSequence answers the n-th request with statuses[n-1], then 200.
+func respondSequence(statuses ...int) ingesttest.Responder {
+	return func(r ingesttest.Request) ingesttest.Answer {
+		if r.N <= len(statuses) {
+			return statusAnswer(statuses[r.N-1])
 		}
-		writeOK(w)
+		return ingesttest.OK(r)
 	}
 }
 
-func spansReceived(f *fakeIngest) int {
+func spansReceived(f *ingesttest.Ingest) int {
 	total := 0
-	for _, r := range f.received() {
-		total += r.traces.SpanCount()
+	for _, r := range f.Requests() {
+		total += r.Traces.SpanCount()
 	}
 	return total
 }
 
 func TestServerErrorIsRetriedThenDelivered(t *testing.T) {
-	f := newFakeIngest(t, respondSequence(http.StatusInternalServerError, http.StatusInternalServerError))
+	f := ingesttest.New(t, respondSequence(http.StatusInternalServerError, http.StatusInternalServerError))
 	set, _ := testSettings(component.TelemetrySettings{})
 	exp := startTraces(t, set, testConfig(f))
 
 	require.NoError(t, exp.ConsumeTraces(context.Background(), testTraces(map[string]any{"service.name": "cart"})))
-	assert.Len(t, f.received(), 3, "two 500s, then the delivery")
+	assert.Len(t, f.Requests(), 3, "two 500s, then the delivery")
 }
 
 func TestServerErrorRetriesAreBounded(t *testing.T) {
-	f := newFakeIngest(t, respondWith(http.StatusInternalServerError))
+	f := ingesttest.New(t, respondWith(http.StatusInternalServerError))
 	set, _ := testSettings(component.TelemetrySettings{})
 	cfg := testConfig(f)
 	cfg.ServerErrorRetries = 2
@@ -62,47 +62,39 @@ func TestServerErrorRetriesAreBounded(t *testing.T) {
 	err := exp.ConsumeTraces(context.Background(), testTraces(map[string]any{"service.name": "cart"}))
 	require.Error(t, err)
 	assert.True(t, consumererror.IsPermanent(err), "500 after its retries is refused for good (no dead-letter directory: dropped)")
-	assert.Len(t, f.received(), 3, "the request and its 2 retries")
+	assert.Len(t, f.Requests(), 3, "the request and its 2 retries")
 }
 
 // tooLargeAbove answers 413 to requests of more than limit spans.
-func tooLargeAbove(limit int, after func(int, http.ResponseWriter, *http.Request)) func(int, http.ResponseWriter, *http.Request) {
-	return func(n int, w http.ResponseWriter, r *http.Request) {
-		if spans := lastTraces(r).SpanCount(); spans > limit {
-			respondWith(http.StatusRequestEntityTooLarge)(n, w, r)
-			return
+func tooLargeAbove(limit int, after ingesttest.Responder) ingesttest.Responder {
+	return func(r ingesttest.Request) ingesttest.Answer {
+		if spans := r.Traces.SpanCount(); spans > limit {
+			return statusAnswer(http.StatusRequestEntityTooLarge)
 		}
-		after(n, w, r)
+		return after(r)
 	}
 }
 
-// lastTraces is the request the fake ingest is answering (it decoded it
-// before calling respond).
-func lastTraces(r *http.Request) ptrace.Traces {
-	return r.Context().Value(lastRequestKey{}).(ptrace.Traces)
-}
-
 func TestTooLargeSplitsTheBatch(t *testing.T) {
-	f := newFakeIngest(t, nil)
-	f.respond = tooLargeAbove(2, func(_ int, w http.ResponseWriter, _ *http.Request) { writeOK(w) })
+	f := ingesttest.New(t, tooLargeAbove(2, ingesttest.OK))
 	set, _ := testSettings(component.TelemetrySettings{})
 	exp := startTraces(t, set, testConfig(f))
 
 	td := testTraces(map[string]any{"service.name": "a"}, map[string]any{"service.name": "b"}, map[string]any{"service.name": "c"})
 	require.NoError(t, exp.ConsumeTraces(context.Background(), td)) // 6 spans, 2 per resource
 	delivered := 0
-	for _, r := range f.received() {
-		if n := r.traces.SpanCount(); n <= 2 {
+	for _, r := range f.Requests() {
+		if n := r.Traces.SpanCount(); n <= 2 {
 			delivered += n
 		}
 	}
 	assert.Equal(t, 6, delivered, "every span delivered once, in requests ingest accepts")
 	// 6 spans refused; halves of 1 and 2 resources: 2 accepted, 4 refused; then 2 and 2.
-	assert.Len(t, f.received(), 5)
+	assert.Len(t, f.Requests(), 5)
 }
 
 func TestTooLargeSingleSpanIsRefused(t *testing.T) {
-	f := newFakeIngest(t, respondWith(http.StatusRequestEntityTooLarge))
+	f := ingesttest.New(t, respondWith(http.StatusRequestEntityTooLarge))
 	set, _ := testSettings(component.TelemetrySettings{})
 	exp := startTraces(t, set, testConfig(f))
 
@@ -111,28 +103,26 @@ func TestTooLargeSingleSpanIsRefused(t *testing.T) {
 	err := exp.ConsumeTraces(context.Background(), td)
 	require.Error(t, err)
 	assert.True(t, consumererror.IsPermanent(err))
-	assert.Len(t, f.received(), 1, "one span cannot be split")
+	assert.Len(t, f.Requests(), 1, "one span cannot be split")
 }
 
 func TestTooLargeRetriesOnlyTheHalfNotDelivered(t *testing.T) {
 	var unavailable atomic.Bool
 	unavailable.Store(true)
-	f := newFakeIngest(t, nil)
-	f.respond = tooLargeAbove(2, func(n int, w http.ResponseWriter, r *http.Request) {
-		if v, _ := lastTraces(r).ResourceSpans().At(0).Resource().Attributes().Get("service.name"); v.Str() == "b" && unavailable.Swap(false) {
-			respondWith(http.StatusServiceUnavailable)(n, w, r)
-			return
+	f := ingesttest.New(t, tooLargeAbove(2, func(r ingesttest.Request) ingesttest.Answer {
+		if v, _ := r.Traces.ResourceSpans().At(0).Resource().Attributes().Get("service.name"); v.Str() == "b" && unavailable.Swap(false) {
+			return statusAnswer(http.StatusServiceUnavailable)
 		}
-		writeOK(w)
-	})
+		return ingesttest.OK(r)
+	}))
 	set, _ := testSettings(component.TelemetrySettings{})
 	exp := startTraces(t, set, testConfig(f))
 
 	require.NoError(t, exp.ConsumeTraces(context.Background(), testTraces(map[string]any{"service.name": "a"}, map[string]any{"service.name": "b"})))
 	accepted := map[string]int{}
-	for _, r := range f.received() {
-		if r.traces.SpanCount() <= 2 {
-			v, _ := r.traces.ResourceSpans().At(0).Resource().Attributes().Get("service.name")
+	for _, r := range f.Requests() {
+		if r.Traces.SpanCount() <= 2 {
+			v, _ := r.Traces.ResourceSpans().At(0).Resource().Attributes().Get("service.name")
 			accepted[v.Str()]++
 		}
 	}
@@ -142,12 +132,11 @@ func TestTooLargeRetriesOnlyTheHalfNotDelivered(t *testing.T) {
 func TestRefusedRequestIsDeadLetteredAndResentAfterRestart(t *testing.T) {
 	var status atomic.Int32
 	status.Store(http.StatusUnauthorized)
-	f := newFakeIngest(t, func(n int, w http.ResponseWriter, r *http.Request) {
+	f := ingesttest.New(t, func(r ingesttest.Request) ingesttest.Answer {
 		if s := int(status.Load()); s != http.StatusOK {
-			respondWith(s)(n, w, r)
-			return
+			return statusAnswer(s)
 		}
-		writeOK(w)
+		return ingesttest.OK(r)
 	})
 	tel := componenttest.NewTelemetry()
 	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
@@ -196,13 +185,12 @@ func TestRefusedRequestIsDeadLetteredAndResentAfterRestart(t *testing.T) {
 func TestPersistentServerErrorIsDeadLetteredThenResentOnSchedule(t *testing.T) {
 	var healthy atomic.Bool
 	var deliveredSpans atomic.Int64
-	f := newFakeIngest(t, func(n int, w http.ResponseWriter, r *http.Request) {
+	f := ingesttest.New(t, func(r ingesttest.Request) ingesttest.Answer {
 		if !healthy.Load() {
-			respondWith(http.StatusInternalServerError)(n, w, r)
-			return
+			return statusAnswer(http.StatusInternalServerError)
 		}
-		deliveredSpans.Add(int64(lastTraces(r).SpanCount()))
-		writeOK(w)
+		deliveredSpans.Add(int64(r.Traces.SpanCount()))
+		return ingesttest.OK(r)
 	})
 	set, _ := testSettings(component.TelemetrySettings{})
 	cfg := testConfig(f)
@@ -212,24 +200,23 @@ func TestPersistentServerErrorIsDeadLetteredThenResentOnSchedule(t *testing.T) {
 	exp := startTraces(t, set, cfg)
 
 	require.NoError(t, exp.ConsumeTraces(context.Background(), testTraces(map[string]any{"service.name": "cart"})))
-	require.GreaterOrEqual(t, len(f.received()), 2, "the request and its one retry; then it is held")
+	require.GreaterOrEqual(t, len(f.Requests()), 2, "the request and its one retry; then it is held")
 	healthy.Store(true)
 	require.Eventually(t, func() bool { return deliveredSpans.Load() == 2 }, 5*time.Second, 5*time.Millisecond)
-	requests := len(f.received())
+	requests := len(f.Requests())
 	time.Sleep(100 * time.Millisecond) // several more scheduled passes
-	assert.Len(t, f.received(), requests, "delivered once, then removed from the dead-letter queue")
+	assert.Len(t, f.Requests(), requests, "delivered once, then removed from the dead-letter queue")
 	assert.EqualValues(t, 2, deliveredSpans.Load())
 }
 
 func TestPassthroughDeadLetterKeepsTheTenantKey(t *testing.T) {
 	const tenantKey = "obt_live_tenant_dead_letter_0123456789"
 	var healthy atomic.Bool
-	f := newFakeIngest(t, func(n int, w http.ResponseWriter, r *http.Request) {
+	f := ingesttest.New(t, func(r ingesttest.Request) ingesttest.Answer {
 		if !healthy.Load() {
-			respondWith(http.StatusForbidden)(n, w, r)
-			return
+			return statusAnswer(http.StatusForbidden)
 		}
-		writeOK(w)
+		return ingesttest.OK(r)
 	})
 	set, logs := testSettings(component.TelemetrySettings{})
 	cfg := testConfig(f)
@@ -243,13 +230,13 @@ func TestPassthroughDeadLetterKeepsTheTenantKey(t *testing.T) {
 	require.NoError(t, exp.ConsumeTraces(ctx, testTraces(map[string]any{"service.name": "cart"})))
 	healthy.Store(true)
 	require.Eventually(t, func() bool { return spansReceived(f) == 4 }, 5*time.Second, 5*time.Millisecond)
-	last := f.received()[len(f.received())-1]
-	assert.Equal(t, "Bearer "+tenantKey, last.header.Get("Authorization"), "resent with its tenant's key")
+	last := f.Requests()[len(f.Requests())-1]
+	assert.Equal(t, "Bearer "+tenantKey, last.Header.Get("Authorization"), "resent with its tenant's key")
 	assert.NotContains(t, logText(logs), tenantKey)
 }
 
 func TestFullDeadLetterQueueDropsOldestAndCountsThem(t *testing.T) {
-	f := newFakeIngest(t, respondWith(http.StatusBadRequest))
+	f := ingesttest.New(t, respondWith(http.StatusBadRequest))
 	tel := componenttest.NewTelemetry()
 	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
 	set, _ := testSettings(tel.NewTelemetrySettings())

@@ -21,47 +21,48 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/obtraceai/otelcol-obtrace/internal/ingesttest"
 	"github.com/obtraceai/otelcol-obtrace/obtraceexporter/internal/metadatatest"
 )
 
 var testIdentity = IdentityConfig{TenantID: "acme", ProjectID: "checkout", AppID: "checkout-api", Env: "production"}
 
 // resourceAttrs returns the attributes of every resource of a received request.
-func resourceAttrs(t *testing.T, r received) []map[string]any {
+func resourceAttrs(t *testing.T, r ingesttest.Request) []map[string]any {
 	t.Helper()
 	var out []map[string]any
 	add := func(res pcommon.Resource) { out = append(out, res.Attributes().AsRaw()) }
 	switch {
-	case strings.HasSuffix(r.path, "traces"):
-		for i := 0; i < r.traces.ResourceSpans().Len(); i++ {
-			add(r.traces.ResourceSpans().At(i).Resource())
+	case strings.HasSuffix(r.Path, "traces"):
+		for i := 0; i < r.Traces.ResourceSpans().Len(); i++ {
+			add(r.Traces.ResourceSpans().At(i).Resource())
 		}
-	case strings.HasSuffix(r.path, "metrics"):
-		for i := 0; i < r.metrics.ResourceMetrics().Len(); i++ {
-			add(r.metrics.ResourceMetrics().At(i).Resource())
+	case strings.HasSuffix(r.Path, "metrics"):
+		for i := 0; i < r.Metrics.ResourceMetrics().Len(); i++ {
+			add(r.Metrics.ResourceMetrics().At(i).Resource())
 		}
-	case strings.HasSuffix(r.path, "logs"):
-		for i := 0; i < r.logs.ResourceLogs().Len(); i++ {
-			add(r.logs.ResourceLogs().At(i).Resource())
+	case strings.HasSuffix(r.Path, "logs"):
+		for i := 0; i < r.Logs.ResourceLogs().Len(); i++ {
+			add(r.Logs.ResourceLogs().At(i).Resource())
 		}
 	default:
-		t.Fatalf("request to %s carried no resources", r.path)
+		t.Fatalf("request to %s carried no resources", r.Path)
 	}
 	return out
 }
 
 // sendFuncs send the same two resources (one bare, one that set its own
 // identity) through each signal's exporter.
-var sendFuncs = map[signal]func(t *testing.T, f *fakeIngest, cfg *Config, resources ...map[string]any) error{
-	signalTraces: func(t *testing.T, _ *fakeIngest, cfg *Config, resources ...map[string]any) error {
+var sendFuncs = map[signal]func(t *testing.T, f *ingesttest.Ingest, cfg *Config, resources ...map[string]any) error{
+	signalTraces: func(t *testing.T, _ *ingesttest.Ingest, cfg *Config, resources ...map[string]any) error {
 		set, _ := testSettings(component.TelemetrySettings{})
 		return startTraces(t, set, cfg).ConsumeTraces(context.Background(), testTraces(resources...))
 	},
-	signalMetrics: func(t *testing.T, _ *fakeIngest, cfg *Config, resources ...map[string]any) error {
+	signalMetrics: func(t *testing.T, _ *ingesttest.Ingest, cfg *Config, resources ...map[string]any) error {
 		set, _ := testSettings(component.TelemetrySettings{})
 		return startMetrics(t, set, cfg).ConsumeMetrics(context.Background(), testMetrics(resources...))
 	},
-	signalLogs: func(t *testing.T, _ *fakeIngest, cfg *Config, resources ...map[string]any) error {
+	signalLogs: func(t *testing.T, _ *ingesttest.Ingest, cfg *Config, resources ...map[string]any) error {
 		set, _ := testSettings(component.TelemetrySettings{})
 		return startLogs(t, set, cfg).ConsumeLogs(context.Background(), testLogs(resources...))
 	},
@@ -70,44 +71,44 @@ var sendFuncs = map[signal]func(t *testing.T, f *fakeIngest, cfg *Config, resour
 func TestExportWireFormat(t *testing.T) {
 	for _, s := range []signal{signalTraces, signalMetrics, signalLogs} {
 		t.Run(string(s), func(t *testing.T) {
-			f := newFakeIngest(t, nil)
+			f := ingesttest.New(t, nil)
 			cfg := testConfig(f)
 			cfg.Headers.Set("X-Obtrace-Source", "edge")
 
 			require.NoError(t, sendFuncs[s](t, f, cfg, map[string]any{"service.name": "cart"}))
 
-			reqs := f.received()
+			reqs := f.Requests()
 			require.Len(t, reqs, 1)
 			r := reqs[0]
-			assert.Equal(t, "/otlp/v1/"+string(s), r.path)
-			assert.Equal(t, "Bearer "+testAPIKey, r.header.Get("Authorization"))
-			assert.Equal(t, "edge", r.header.Get("X-Obtrace-Source"))
-			assert.Equal(t, "gzip", r.contentEncoding, "gzip is the default compression")
-			assert.Equal(t, "application/x-protobuf", r.header.Get("Content-Type"))
+			assert.Equal(t, "/otlp/v1/"+string(s), r.Path)
+			assert.Equal(t, "Bearer "+testAPIKey, r.Header.Get("Authorization"))
+			assert.Equal(t, "edge", r.Header.Get("X-Obtrace-Source"))
+			assert.Equal(t, "gzip", r.ContentEncoding, "gzip is the default compression")
+			assert.Equal(t, "application/x-protobuf", r.Header.Get("Content-Type"))
 			assert.Equal(t, []map[string]any{{"service.name": "cart"}}, resourceAttrs(t, r), "no identity configured: nothing added")
 		})
 	}
 }
 
 func TestExportWithoutCompression(t *testing.T) {
-	f := newFakeIngest(t, nil)
+	f := ingesttest.New(t, nil)
 	cfg := testConfig(f)
 	cfg.Compression = "none"
 	require.NoError(t, sendFuncs[signalTraces](t, f, cfg, map[string]any{"service.name": "cart"}))
-	reqs := f.received()
+	reqs := f.Requests()
 	require.Len(t, reqs, 1)
-	assert.Empty(t, reqs[0].contentEncoding)
+	assert.Empty(t, reqs[0].ContentEncoding)
 }
 
 func TestExportPerSignalEndpoint(t *testing.T) {
-	f := newFakeIngest(t, nil)
+	f := ingesttest.New(t, nil)
 	cfg := testConfig(f)
 	cfg.Endpoint = "https://ingest.obtrace.ai" // must not be used
-	cfg.TracesEndpoint = f.srv.URL + "/custom/traces"
+	cfg.TracesEndpoint = f.URL() + "/custom/traces"
 	require.NoError(t, sendFuncs[signalTraces](t, f, cfg, map[string]any{}))
-	reqs := f.received()
+	reqs := f.Requests()
 	require.Len(t, reqs, 1)
-	assert.Equal(t, "/custom/traces", reqs[0].path)
+	assert.Equal(t, "/custom/traces", reqs[0].Path)
 }
 
 func TestIdentityOnTheWire(t *testing.T) {
@@ -158,14 +159,14 @@ func TestIdentityOnTheWire(t *testing.T) {
 	for _, tt := range tests {
 		for _, s := range []signal{signalTraces, signalMetrics, signalLogs} {
 			t.Run(tt.name+"/"+string(s), func(t *testing.T) {
-				f := newFakeIngest(t, nil)
+				f := ingesttest.New(t, nil)
 				cfg := testConfig(f)
 				cfg.Identity = testIdentity
 				cfg.Identity.OverrideIdentity = tt.override
 
 				require.NoError(t, sendFuncs[s](t, f, cfg, bare, ownIdentity))
 
-				reqs := f.received()
+				reqs := f.Requests()
 				require.Len(t, reqs, 1)
 				assert.Equal(t, tt.want, resourceAttrs(t, reqs[0]))
 			})
@@ -174,17 +175,17 @@ func TestIdentityOnTheWire(t *testing.T) {
 }
 
 func TestPartialIdentityAddsOnlyWhatIsSet(t *testing.T) {
-	f := newFakeIngest(t, nil)
+	f := ingesttest.New(t, nil)
 	cfg := testConfig(f)
 	cfg.Identity = IdentityConfig{ProjectID: "checkout"}
 	require.NoError(t, sendFuncs[signalLogs](t, f, cfg, map[string]any{"service.name": "cart"}))
-	reqs := f.received()
+	reqs := f.Requests()
 	require.Len(t, reqs, 1)
 	assert.Equal(t, []map[string]any{{"service.name": "cart", "obtrace.project_id": "checkout"}}, resourceAttrs(t, reqs[0]))
 }
 
 func TestCapabilities(t *testing.T) {
-	f := newFakeIngest(t, nil)
+	f := ingesttest.New(t, nil)
 	set, _ := testSettings(component.TelemetrySettings{})
 
 	// Enrichment modifies data, so the pipeline must give the exporter its own
@@ -203,7 +204,7 @@ func TestCapabilities(t *testing.T) {
 	td := testTraces(map[string]any{"service.name": "cart"})
 	td.MarkReadOnly()
 	require.NoError(t, exp.ConsumeTraces(context.Background(), td))
-	require.Len(t, f.received(), 1)
+	require.Len(t, f.Requests(), 1)
 }
 
 func TestRefusedRequestsArePermanentAndLogged(t *testing.T) {
@@ -216,7 +217,7 @@ func TestRefusedRequestsArePermanentAndLogged(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(strconv.Itoa(tt.status), func(t *testing.T) {
-			f := newFakeIngest(t, respondWith(tt.status))
+			f := ingesttest.New(t, respondWith(tt.status))
 			tel := componenttest.NewTelemetry()
 			t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
 			set, logs := testSettings(tel.NewTelemetrySettings())
@@ -231,7 +232,7 @@ func TestRefusedRequestsArePermanentAndLogged(t *testing.T) {
 			assert.Contains(t, err.Error(), strconv.Itoa(tt.status))
 			assert.Contains(t, err.Error(), tt.hint)
 			assert.NotContains(t, err.Error(), testAPIKey)
-			assert.Len(t, f.received(), 1, "exactly one request, no retry")
+			assert.Len(t, f.Requests(), 1, "exactly one request, no retry")
 
 			refused := logs.FilterMessageSnippet("refused the request").All()
 			require.Len(t, refused, 1)
@@ -240,7 +241,7 @@ func TestRefusedRequestsArePermanentAndLogged(t *testing.T) {
 			fields := entry.ContextMap()
 			assert.EqualValues(t, tt.status, fields["http.response.status_code"])
 			assert.Contains(t, fields["hint"], tt.hint)
-			assert.Equal(t, f.srv.URL+"/otlp/v1/traces", fields["endpoint"])
+			assert.Equal(t, f.URL()+"/otlp/v1/traces", fields["endpoint"])
 			assert.Equal(t, "acme", fields["tenant_id"])
 			assert.Equal(t, "checkout", fields["project_id"])
 			assert.Equal(t, "checkout-api", fields["app_id"])
@@ -251,7 +252,7 @@ func TestRefusedRequestsArePermanentAndLogged(t *testing.T) {
 			// The same refusal again: sent once more, but not logged again so soon.
 			err = exp.ConsumeTraces(context.Background(), testTraces(map[string]any{"service.name": "cart"}))
 			require.Error(t, err)
-			assert.Len(t, f.received(), 2)
+			assert.Len(t, f.Requests(), 2)
 			assert.Len(t, logs.FilterMessageSnippet("refused the request").All(), 1, "rate-limited")
 
 			assert.NotContains(t, logText(logs), testAPIKey)
@@ -263,7 +264,7 @@ func TestRefusedRequestsArePermanentAndLogged(t *testing.T) {
 }
 
 func TestOtherPermanentStatusHasNoHint(t *testing.T) {
-	f := newFakeIngest(t, respondWith(http.StatusBadRequest))
+	f := ingesttest.New(t, respondWith(http.StatusBadRequest))
 	tel := componenttest.NewTelemetry()
 	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
 	set, logs := testSettings(tel.NewTelemetrySettings())
@@ -272,7 +273,7 @@ func TestOtherPermanentStatusHasNoHint(t *testing.T) {
 	err := exp.ConsumeTraces(context.Background(), testTraces(map[string]any{}))
 	require.Error(t, err)
 	assert.True(t, consumererror.IsPermanent(err))
-	assert.Len(t, f.received(), 1)
+	assert.Len(t, f.Requests(), 1)
 	assert.Empty(t, logs.FilterMessageSnippet("refused the request").All())
 	metadatatest.AssertEqualExporterObtraceFailedItems(t, tel, []metricdata.DataPoint[int64]{
 		tracesDataPoint(2, attribute.Int("http.response.status_code", http.StatusBadRequest)),
@@ -284,7 +285,7 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 	// adds it for 502 and 504.
 	for _, status := range []int{http.StatusServiceUnavailable, http.StatusBadGateway} {
 		t.Run(strconv.Itoa(status), func(t *testing.T) {
-			f := newFakeIngest(t, firstThenOK(respondWith(status, "Retry-After", "1")))
+			f := ingesttest.New(t, firstThenOK(retryAfter(status, "1")))
 			tel := componenttest.NewTelemetry()
 			t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
 			set, _ := testSettings(tel.NewTelemetrySettings())
@@ -295,7 +296,7 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 			require.NoError(t, exp.ConsumeTraces(context.Background(), testTraces(map[string]any{})))
 			elapsed := time.Since(start)
 
-			assert.Len(t, f.received(), 2, "one refused attempt, one delivery")
+			assert.Len(t, f.Requests(), 2, "one refused attempt, one delivery")
 			assert.GreaterOrEqual(t, elapsed, 900*time.Millisecond, "waited for Retry-After: 1")
 			metadatatest.AssertEqualExporterObtraceSentItems(t, tel, []metricdata.DataPoint[int64]{tracesDataPoint(2)},
 				metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreExemplars())
@@ -306,18 +307,18 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 func TestRetryableStatusesAreRetried(t *testing.T) {
 	for _, status := range []int{http.StatusTooManyRequests, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout} {
 		t.Run(strconv.Itoa(status), func(t *testing.T) {
-			f := newFakeIngest(t, firstThenOK(respondWith(status, "Retry-After", "0")))
+			f := ingesttest.New(t, firstThenOK(retryAfter(status, "0")))
 			set, _ := testSettings(componenttest.NewNopTelemetrySettings())
 			exp := startLogs(t, set, testConfig(f))
 
 			require.NoError(t, exp.ConsumeLogs(context.Background(), testLogs(map[string]any{})))
-			assert.Len(t, f.received(), 2)
+			assert.Len(t, f.Requests(), 2)
 		})
 	}
 }
 
 func TestRetriesExhaustedIsNotPermanent(t *testing.T) {
-	f := newFakeIngest(t, respondWith(http.StatusServiceUnavailable))
+	f := ingesttest.New(t, respondWith(http.StatusServiceUnavailable))
 	tel := componenttest.NewTelemetry()
 	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
 	set, _ := testSettings(tel.NewTelemetrySettings())
@@ -328,13 +329,13 @@ func TestRetriesExhaustedIsNotPermanent(t *testing.T) {
 	err := exp.ConsumeTraces(context.Background(), testTraces(map[string]any{}))
 	require.Error(t, err)
 	assert.False(t, consumererror.IsPermanent(err))
-	assert.GreaterOrEqual(t, len(f.received()), 2, "retried before giving up")
+	assert.GreaterOrEqual(t, len(f.Requests()), 2, "retried before giving up")
 	_, err = tel.GetMetric("otelcol_exporter_obtrace_failed_items")
 	assert.Error(t, err, "not counted as a permanent failure")
 }
 
 func TestPartialSuccessIsLoggedAndCounted(t *testing.T) {
-	f := newFakeIngest(t, func(_ int, w http.ResponseWriter, _ *http.Request) { respondPartialSuccess(w) })
+	f := ingesttest.New(t, func(ingesttest.Request) ingesttest.Answer { return partialSuccess("1 span has no service.name") })
 	tel := componenttest.NewTelemetry()
 	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
 	set, logs := testSettings(tel.NewTelemetrySettings())
@@ -353,7 +354,7 @@ func TestPartialSuccessIsLoggedAndCounted(t *testing.T) {
 }
 
 func TestSentItemsBySignal(t *testing.T) {
-	f := newFakeIngest(t, nil)
+	f := ingesttest.New(t, nil)
 	tel := componenttest.NewTelemetry()
 	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) })
 	set, _ := testSettings(tel.NewTelemetrySettings())
@@ -372,7 +373,7 @@ func TestSentItemsBySignal(t *testing.T) {
 }
 
 func TestQueuedDelivery(t *testing.T) {
-	f := newFakeIngest(t, nil)
+	f := ingesttest.New(t, nil)
 	cfg := testConfig(f)
 	cfg.QueueConfig = createDefaultConfig().(*Config).QueueConfig // the default in-memory queue
 	cfg.Identity = testIdentity
@@ -380,14 +381,14 @@ func TestQueuedDelivery(t *testing.T) {
 	exp := startTraces(t, set, cfg)
 
 	require.NoError(t, exp.ConsumeTraces(context.Background(), testTraces(map[string]any{"service.name": "cart"})))
-	require.Eventually(t, func() bool { return len(f.received()) == 1 }, 5*time.Second, 10*time.Millisecond)
-	attrs := resourceAttrs(t, f.received()[0])
+	require.Eventually(t, func() bool { return len(f.Requests()) == 1 }, 5*time.Second, 10*time.Millisecond)
+	attrs := resourceAttrs(t, f.Requests()[0])
 	require.Len(t, attrs, 1)
 	assert.Equal(t, "acme", attrs[0]["obtrace.tenant_id"])
 }
 
 func TestPersistentQueueNeedsItsStorageExtension(t *testing.T) {
-	f := newFakeIngest(t, nil)
+	f := ingesttest.New(t, nil)
 	cfg := testConfig(f)
 	queue := exporterhelper.NewDefaultQueueConfig()
 	storage := component.MustNewIDWithName("file_storage", "obtrace")

@@ -1,14 +1,10 @@
 package obtraceexporter
 
 import (
-	"compress/gzip"
 	"context"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,9 +18,7 @@ import (
 	"go.opentelemetry.io/collector/exporter/exportertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
-	"go.opentelemetry.io/collector/pdata/plog/plogotlp"
 	"go.opentelemetry.io/collector/pdata/pmetric"
-	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
 	"go.opentelemetry.io/otel/attribute"
@@ -33,6 +27,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/obtraceai/otelcol-obtrace/internal/ingesttest"
 	"github.com/obtraceai/otelcol-obtrace/obtraceexporter/internal/metadata"
 )
 
@@ -40,120 +35,21 @@ import (
 // shows up in logs or errors.
 const testAPIKey = "obt_live_T3stK3y_do_not_leak_0123456789"
 
-// received is one request as the fake ingest decoded it.
-type received struct {
-	path            string
-	header          http.Header
-	contentEncoding string
-	traces          ptrace.Traces
-	metrics         pmetric.Metrics
-	logs            plog.Logs
-}
-
-// fakeIngest is an httptest server on 127.0.0.1 that decodes OTLP/HTTP
-// protobuf requests and answers with respond (200 with an empty
-// ExportResponse when respond is nil).
-type fakeIngest struct {
-	t   *testing.T
-	srv *httptest.Server
-
-	mu       sync.Mutex
-	requests []received
-	respond  func(n int, w http.ResponseWriter, r *http.Request) // n counts requests from 1
-}
-
-func newFakeIngest(t *testing.T, respond func(n int, w http.ResponseWriter, r *http.Request)) *fakeIngest {
-	f := &fakeIngest{t: t, respond: respond}
-	f.srv = httptest.NewServer(http.HandlerFunc(f.handle))
-	t.Cleanup(f.srv.Close)
-	return f
-}
-
-func (f *fakeIngest) handle(w http.ResponseWriter, r *http.Request) {
-	rec := received{path: r.URL.Path, header: r.Header.Clone(), contentEncoding: r.Header.Get("Content-Encoding")}
-	var body io.Reader = r.Body
-	if rec.contentEncoding == "gzip" {
-		gz, err := gzip.NewReader(r.Body)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		body = gz
-	}
-	raw, err := io.ReadAll(body)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	if ct := r.Header.Get("Content-Type"); ct != "application/x-protobuf" {
-		http.Error(w, "unexpected content type "+ct, http.StatusUnsupportedMediaType)
-		return
-	}
-	switch {
-	case strings.HasSuffix(r.URL.Path, "/traces"):
-		req := ptraceotlp.NewExportRequest()
-		err = req.UnmarshalProto(raw)
-		rec.traces = req.Traces()
-	case strings.HasSuffix(r.URL.Path, "/metrics"):
-		req := pmetricotlp.NewExportRequest()
-		err = req.UnmarshalProto(raw)
-		rec.metrics = req.Metrics()
-	case strings.HasSuffix(r.URL.Path, "/logs"):
-		req := plogotlp.NewExportRequest()
-		err = req.UnmarshalProto(raw)
-		rec.logs = req.Logs()
-	default:
-		http.NotFound(w, r)
-		return
-	}
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-
-	f.mu.Lock()
-	f.requests = append(f.requests, rec)
-	n := len(f.requests)
-	respond := f.respond
-	f.mu.Unlock()
-
-	if respond != nil {
-		respond(n, w, r.WithContext(context.WithValue(r.Context(), lastRequestKey{}, rec.traces)))
-		return
-	}
-	writeOK(w)
-}
-
-// lastRequestKey holds, in the context of the request respond answers, the
-// traces the fake ingest decoded from it.
-type lastRequestKey struct{}
-
-// writeOK answers like an OTLP/HTTP server that accepted everything.
-func writeOK(w http.ResponseWriter) {
-	body, _ := ptraceotlp.NewExportResponse().MarshalProto()
-	w.Header().Set("Content-Type", "application/x-protobuf")
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(body)
-}
-
-func (f *fakeIngest) received() []received {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]received(nil), f.requests...)
-}
-
 // testConfig is a valid config that sends to the fake ingest synchronously
 // (no queue) with short retry intervals.
-func testConfig(f *fakeIngest) *Config {
+func testConfig(f *ingesttest.Ingest) *Config { return testConfigTo(f.URL()) }
+
+// testConfigTo is testConfig towards another server.
+func testConfigTo(endpoint string) *Config {
 	cfg := createDefaultConfig().(*Config)
 	cfg.APIKey = testAPIKey
-	cfg.Endpoint = f.srv.URL // http://127.0.0.1:port: loopback needs no allow_insecure_http
+	cfg.Endpoint = endpoint // http://127.0.0.1:port: loopback needs no allow_insecure_http
 	cfg.QueueConfig = configoptional.None[exporterhelper.QueueBatchConfig]()
 	cfg.RetryConfig.InitialInterval = 10 * time.Millisecond
 	cfg.RetryConfig.MaxInterval = 50 * time.Millisecond
 	cfg.RetryConfig.MaxElapsedTime = 10 * time.Second
 	// The start-up handshake has its own tests (startup_test.go); here it
-	// would only add a JSON request the fake ingest refuses, and its log.
+	// would only add a JSON request to those the fake ingest records, and its log.
 	cfg.StartupCheck = false
 	return cfg
 }
@@ -247,25 +143,35 @@ func newTracesPartialSuccess(rejected int64, message string) []byte {
 	return body
 }
 
-// respondWith answers every request with status (and optional headers).
-func respondWith(status int, headers ...string) func(int, http.ResponseWriter, *http.Request) {
-	return func(_ int, w http.ResponseWriter, _ *http.Request) {
-		for i := 0; i+1 < len(headers); i += 2 {
-			w.Header().Set(headers[i], headers[i+1])
-		}
-		w.WriteHeader(status)
-		_, _ = fmt.Fprintf(w, "%d %s", status, http.StatusText(status))
-	}
+// partialSuccess answers 200 with one span rejected for message.
+func partialSuccess(message string) ingesttest.Answer {
+	return ingesttest.Answer{Status: http.StatusOK, ContentType: "application/x-protobuf", Body: newTracesPartialSuccess(1, message)}
+}
+
+// statusAnswer answers status with its text as the body, like a real server.
+func statusAnswer(status int) ingesttest.Answer {
+	return ingesttest.Answer{Status: status, Body: fmt.Appendf(nil, "%d %s", status, http.StatusText(status))}
+}
+
+// respondWith answers every request with statusAnswer(status).
+func respondWith(status int) ingesttest.Responder {
+	return func(ingesttest.Request) ingesttest.Answer { return statusAnswer(status) }
+}
+
+// retryAfter is statusAnswer(status) with a Retry-After of seconds.
+func retryAfter(status int, seconds string) ingesttest.Answer {
+	a := statusAnswer(status)
+	a.RetryAfter = seconds
+	return a
 }
 
 // firstThenOK answers the first request with first, later ones with 200.
-func firstThenOK(first func(int, http.ResponseWriter, *http.Request)) func(int, http.ResponseWriter, *http.Request) {
-	return func(n int, w http.ResponseWriter, r *http.Request) {
-		if n == 1 {
-			first(n, w, r)
-			return
+func firstThenOK(first ingesttest.Answer) ingesttest.Responder {
+	return func(r ingesttest.Request) ingesttest.Answer {
+		if r.N == 1 {
+			return first
 		}
-		writeOK(w)
+		return ingesttest.OK(r)
 	}
 }
 

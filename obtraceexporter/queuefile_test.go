@@ -23,6 +23,8 @@ import (
 	"go.opentelemetry.io/collector/extension/extensiontest"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/obtraceai/otelcol-obtrace/internal/ingesttest"
 )
 
 var testStorageID = component.MustNewIDWithName("file_storage", "queue")
@@ -163,7 +165,7 @@ func TestCheckQueueFileLocked(t *testing.T) {
 
 // queueFileExporterConfig is a config with a persistent queue on
 // testStorageID towards ingest.
-func queueFileExporterConfig(f *fakeIngest, mode string) *Config {
+func queueFileExporterConfig(f *ingesttest.Ingest, mode string) *Config {
 	cfg := testConfig(f)
 	q := exporterhelper.NewDefaultQueueConfig()
 	storageID := testStorageID
@@ -181,12 +183,12 @@ func queueFileExporterConfig(f *fakeIngest, mode string) *Config {
 func TestQueueFileCheckAtStart(t *testing.T) {
 	owner := component.MustNewIDWithName("obtrace", "queued") // names the queue file: the same in every run
 	ingestUp := make(chan struct{})
-	f := newFakeIngest(t, func(_ int, w http.ResponseWriter, _ *http.Request) {
+	f := ingesttest.New(t, func(r ingesttest.Request) ingesttest.Answer {
 		select {
 		case <-ingestUp:
-			writeOK(w)
+			return ingesttest.OK(r)
 		default:
-			w.WriteHeader(http.StatusServiceUnavailable)
+			return ingesttest.Answer{Status: http.StatusServiceUnavailable}
 		}
 	})
 	queueSpans := func(t *testing.T, dir string) string {
@@ -245,11 +247,11 @@ func TestQueueFileCheckAtStart(t *testing.T) {
 	t.Run("healthy file delivers", func(t *testing.T) {
 		dir := t.TempDir()
 		path := queueSpans(t, dir)
-		before := len(f.received())
+		before := len(f.Requests())
 		close(ingestUp)
 		err, stop := start(t, dir, queueFileCheckFail)
 		require.NoError(t, err)
-		require.Eventually(t, func() bool { return len(f.received()) > before }, 10*time.Second, 10*time.Millisecond)
+		require.Eventually(t, func() bool { return len(f.Requests()) > before }, 10*time.Second, 10*time.Millisecond)
 		stop()
 		moved, _ := filepath.Glob(path + ".damaged-*")
 		assert.Empty(t, moved)

@@ -15,6 +15,8 @@ import (
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.uber.org/zap"
+
+	"github.com/obtraceai/otelcol-obtrace/internal/ingesttest"
 )
 
 // countingStorage is a storage extension that records every transaction its
@@ -62,7 +64,7 @@ func (c countingClient) Batch(ctx context.Context, ops ...*storage.Operation) er
 
 // persistentConfig is testConfig with a persistent queue on testStorageID,
 // one consumer and no batching, so each request is one queue item.
-func persistentConfig(f *fakeIngest) *Config {
+func persistentConfig(f *ingesttest.Ingest) *Config {
 	cfg := testConfig(f)
 	queue := exporterhelper.NewDefaultQueueConfig()
 	queue.StorageID = &testStorageID
@@ -79,7 +81,7 @@ func persistentConfig(f *fakeIngest) *Config {
 // It fails when upstream renames its metadata key (every Read would then be
 // taken for an item write) or adds a transaction per item.
 func TestDeferredStorageWithThePersistentQueue(t *testing.T) {
-	f := newFakeIngest(t, nil)
+	f := ingesttest.New(t, nil)
 	dir := t.TempDir()
 	counting := &countingStorage{Extension: newFileStorage(t, dir).(storage.Extension)}
 	host := extensionsHost{testStorageID: counting}
@@ -94,7 +96,7 @@ func TestDeferredStorageWithThePersistentQueue(t *testing.T) {
 	const requests = 20
 	for i := range requests {
 		require.NoError(t, exp.ConsumeTraces(context.Background(), testTraces(map[string]any{"service.name": "svc-" + strconv.Itoa(i)})))
-		require.Eventually(t, func() bool { return len(f.received()) == i+1 }, 5*time.Second, time.Millisecond)
+		require.Eventually(t, func() bool { return len(f.Requests()) == i+1 }, 5*time.Second, time.Millisecond)
 	}
 	txns := counting.transactions()[start:]
 	assert.Len(t, txns, requests, "one transaction per item: its Offer, with the bookkeeping before it")
@@ -116,9 +118,9 @@ func TestDeferredStorageWithThePersistentQueue(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, exp.Start(context.Background(), host))
 	require.NoError(t, exp.ConsumeTraces(context.Background(), testTraces(map[string]any{"service.name": "after-restart"})))
-	require.Eventually(t, func() bool { return len(f.received()) == requests+1 }, 5*time.Second, time.Millisecond)
+	require.Eventually(t, func() bool { return len(f.Requests()) == requests+1 }, 5*time.Second, time.Millisecond)
 	require.NoError(t, exp.Shutdown(context.Background()))
-	assert.Len(t, f.received(), requests+1)
+	assert.Len(t, f.Requests(), requests+1)
 }
 
 func TestDeferredClientFlushesAfterTheInterval(t *testing.T) {

@@ -3,7 +3,6 @@ package obtraceexporter
 import (
 	"context"
 	"errors"
-	"net/http"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -13,6 +12,8 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/obtraceai/otelcol-obtrace/internal/ingesttest"
 )
 
 func TestRedactSecrets(t *testing.T) {
@@ -60,15 +61,14 @@ func TestRedactErrorKeepsMeaning(t *testing.T) {
 // none of them reaches the log, and the message is bounded.
 func TestPartialSuccessMessageIsRedacted(t *testing.T) {
 	const tenantKey = "tenant-key-without-prefix-42"
-	echo := func(r *http.Request) string {
+	echo := func(r ingesttest.Request) string {
 		return "rejected for " + r.Header.Get("Authorization") + " and " + testAPIKey + " and obt_dev_someoneelse99 " + tenantKey +
 			strings.Repeat(" padding", 200)
 	}
 	for _, mode := range []AuthMode{authModeAPIKey, authModePassthrough} {
 		t.Run(string(mode), func(t *testing.T) {
-			f := newFakeIngest(t, func(_ int, w http.ResponseWriter, r *http.Request) {
-				w.Header().Set("Content-Type", "application/x-protobuf")
-				_, _ = w.Write(newTracesPartialSuccess(1, echo(r)))
+			f := ingesttest.New(t, func(r ingesttest.Request) ingesttest.Answer {
+				return partialSuccess(echo(r))
 			})
 			cfg := testConfig(f)
 			ctx := context.Background()

@@ -18,6 +18,8 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/obtraceai/otelcol-obtrace/internal/ingesttest"
 )
 
 // redirectTarget is a plain-http server on another host name than the
@@ -38,7 +40,7 @@ func newRedirectTarget(t *testing.T) *redirectTarget {
 			rt.authorizations = append(rt.authorizations, a)
 		}
 		rt.mu.Unlock()
-		writeOK(w)
+		ingesttest.WriteOK(w)
 	}))
 	t.Cleanup(rt.srv.Close)
 	return rt
@@ -77,7 +79,7 @@ func TestRedirectIsNotFollowed(t *testing.T) {
 			t.Run(fmt.Sprintf("%s/%d", mode, status), func(t *testing.T) {
 				target := newRedirectTarget(t)
 				ingest, caFile := newRedirectingIngest(t, status, target.url(t))
-				cfg := testConfig(&fakeIngest{srv: ingest})
+				cfg := testConfigTo(ingest.URL)
 				cfg.TLS.CAFile = caFile
 				ctx := context.Background()
 				secret := testAPIKey

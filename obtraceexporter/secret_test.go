@@ -15,6 +15,8 @@ import (
 	"go.opentelemetry.io/collector/confmap"
 	"google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/obtraceai/otelcol-obtrace/internal/ingesttest"
 )
 
 // TestAPIKeyNeverLeaks drives the exporter through success, every failure
@@ -29,24 +31,22 @@ func TestAPIKeyNeverLeaks(t *testing.T) {
 	// message echoes the Authorization header, 401, 403, then 503 until the
 	// retries run out.
 	var authorizationSeen string
-	f := newFakeIngest(t, func(n int, w http.ResponseWriter, r *http.Request) {
+	f := ingesttest.New(t, func(r ingesttest.Request) ingesttest.Answer {
 		authorizationSeen = r.Header.Get("Authorization")
-		switch n {
+		switch r.N {
 		case 1:
-			writeOK(w)
+			return ingesttest.OK(r)
 		case 2:
-			respondPartialSuccess(w)
+			return partialSuccess("1 span has no service.name")
 		case 3:
 			body, _ := proto.Marshal(&status.Status{Code: 3, Message: "bad request from " + r.Header.Get("Authorization")})
-			w.Header().Set("Content-Type", "application/x-protobuf")
-			w.WriteHeader(http.StatusBadRequest)
-			_, _ = w.Write(body)
+			return ingesttest.Answer{Status: http.StatusBadRequest, ContentType: "application/x-protobuf", Body: body}
 		case 4:
-			respondWith(http.StatusUnauthorized)(n, w, r)
+			return statusAnswer(http.StatusUnauthorized)
 		case 5:
-			respondWith(http.StatusForbidden)(n, w, r)
+			return statusAnswer(http.StatusForbidden)
 		default:
-			respondWith(http.StatusServiceUnavailable, "Retry-After", "0")(n, w, r)
+			return retryAfter(http.StatusServiceUnavailable, "0")
 		}
 	})
 
@@ -64,7 +64,7 @@ func TestAPIKeyNeverLeaks(t *testing.T) {
 		}
 	}
 	require.Equal(t, "Bearer "+testAPIKey, authorizationSeen, "the key does reach the server")
-	require.GreaterOrEqual(t, len(f.received()), 6)
+	require.GreaterOrEqual(t, len(f.Requests()), 6)
 
 	// Invalid configurations whose errors are printed by the collector.
 	for _, mutate := range []func(*Config){
@@ -105,11 +105,4 @@ func TestAPIKeyNeverLeaks(t *testing.T) {
 	assert.NotContains(t, all, testAPIKey)
 	assert.NotContains(t, all, "also-opaque")
 	assert.Contains(t, all, "[REDACTED]")
-}
-
-// respondPartialSuccess answers with one span rejected.
-func respondPartialSuccess(w http.ResponseWriter) {
-	resp := newTracesPartialSuccess(1, "1 span has no service.name")
-	w.Header().Set("Content-Type", "application/x-protobuf")
-	_, _ = w.Write(resp)
 }

@@ -70,7 +70,7 @@ func (f *fakeInit) requests() []initRecord {
 
 // startupConfig is a valid config towards endpoint with the handshake on.
 func startupConfig(endpoint string) *Config {
-	cfg := testConfig(&fakeIngest{srv: &httptest.Server{}})
+	cfg := testConfigTo("")
 	cfg.Endpoint = endpoint
 	cfg.StartupCheck = true
 	return cfg

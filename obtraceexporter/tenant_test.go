@@ -14,6 +14,8 @@ import (
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"github.com/obtraceai/otelcol-obtrace/internal/ingesttest"
 )
 
 const (
@@ -129,12 +131,11 @@ func TestKeyFingerprint(t *testing.T) {
 // and is then refused without a request, while the other key flows on; data
 // without a key is refused before anything is sent.
 func TestPassthroughSendsEachRequestWithItsOwnKey(t *testing.T) {
-	ingest := newFakeIngest(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+	ingest := ingesttest.New(t, func(r ingesttest.Request) ingesttest.Answer {
 		if r.Header.Get("Authorization") == "Bearer "+tenantB {
-			w.WriteHeader(http.StatusUnauthorized)
-			return
+			return ingesttest.Answer{Status: http.StatusUnauthorized}
 		}
-		writeOK(w)
+		return ingesttest.OK(r)
 	})
 	cfg := testConfig(ingest)
 	cfg.APIKey = ""
@@ -163,12 +164,12 @@ func TestPassthroughSendsEachRequestWithItsOwnKey(t *testing.T) {
 	err = send("")
 	assert.Equal(t, codes.Unauthenticated, status.Code(err))
 
-	reqs := ingest.received()
+	reqs := ingest.Requests()
 	require.Len(t, reqs, 4, "2 for A, 2 for B before its breaker opened, none without a key")
 	for _, r := range reqs {
-		auth := r.header.Get("Authorization")
+		auth := r.Header.Get("Authorization")
 		assert.Contains(t, []string{"Bearer " + tenantA, "Bearer " + tenantB}, auth)
-		assert.Empty(t, r.header.Get("Cookie"))
+		assert.Empty(t, r.Header.Get("Cookie"))
 	}
 	text := logText(logs)
 	assert.Contains(t, text, keyFingerprint(tenantB))

@@ -21,6 +21,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/obtraceai/otelcol-obtrace/internal/ingesttest"
 	"github.com/obtraceai/otelcol-obtrace/obtraceexporter/internal/metadata"
 )
 
@@ -179,12 +180,11 @@ func TestOneClientConfigForExportsAndStartupCheck(t *testing.T) {
 // of them and no other error, so a new upstream error is seen.
 func TestUpstreamLogFilter(t *testing.T) {
 	run := func(t *testing.T, filtered bool) []observer.LoggedEntry {
-		f := newFakeIngest(t, func(n int, w http.ResponseWriter, r *http.Request) {
-			if n == 1 {
-				respondWith(http.StatusBadRequest)(n, w, r)
-				return
+		f := ingesttest.New(t, func(r ingesttest.Request) ingesttest.Answer {
+			if r.N == 1 {
+				return statusAnswer(http.StatusBadRequest)
 			}
-			respondPartialSuccess(w)
+			return partialSuccess("1 span has no service.name")
 		})
 		set, logs := testSettings(component.TelemetrySettings{})
 		up := upstreamSettings(set, upstreamFactory.Type())
@@ -198,7 +198,7 @@ func TestUpstreamLogFilter(t *testing.T) {
 
 		require.Error(t, exp.ConsumeTraces(context.Background(), testTraces(map[string]any{})), "400")
 		require.NoError(t, exp.ConsumeTraces(context.Background(), testTraces(map[string]any{})), "partial success")
-		require.Len(t, f.received(), 2)
+		require.Len(t, f.Requests(), 2)
 		return logs.All()
 	}
 	dropped := func(e observer.LoggedEntry) bool {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/obtraceai/otelcol-obtrace/internal/ingesttest"
 )
 
 // The agent tests run configs/agent.yaml as shipped, forwarding to configs/gateway.yaml, which
@@ -98,7 +100,7 @@ func agentRun(t *testing.T, gw *collector, logsDir, storageDir string) shippedRu
 // and a restart of the agent with lines written while it was down: every line arrives once.
 func TestAgentContainerLogsExactlyOnce(t *testing.T) {
 	collectorBinary(t)
-	ingest := newFakeIngest(t, nil)
+	ingest := ingesttest.New(t, nil)
 	gw := newShippedRun(t, "gateway.yaml", ingest.URL(), "", "").start(t)
 	logsDir, storageDir := t.TempDir(), t.TempDir()
 	cri := &podLogFile{Namespace: "shop", Pod: "checkout-7d9f8", UID: "0b3c5a9e-1111-2222-3333-444455556666", Container: "app"}
@@ -162,16 +164,16 @@ func TestAgentContainerLogsExactlyOnce(t *testing.T) {
 
 // deliveredLines counts the delivered log bodies; the docker format keeps the line's "\n" in the
 // body (as the container wrote it), the CRI formats do not.
-func deliveredLines(ingest *fakeIngest) map[string]int {
+func deliveredLines(ingest *ingesttest.Ingest) map[string]int {
 	lines := map[string]int{}
-	for body, n := range ingest.deliveredNames(logsPath) {
+	for body, n := range ingest.DeliveredNames(logsPath) {
 		lines[strings.TrimSuffix(body, "\n")] += n
 	}
 	return lines
 }
 
 // waitLogLines waits until every wanted line has been delivered.
-func waitLogLines(t *testing.T, ingest *fakeIngest, want map[string]bool) {
+func waitLogLines(t *testing.T, ingest *ingesttest.Ingest, want map[string]bool) {
 	t.Helper()
 	waitFor(t, 60*time.Second, fmt.Sprintf("%d log lines at the ingest", len(want)), func() bool {
 		got := deliveredLines(ingest)
@@ -186,7 +188,7 @@ func waitLogLines(t *testing.T, ingest *fakeIngest, want map[string]bool) {
 
 // checkPodResource checks the resource of p's records: pod identity from the log path (the
 // container parser), the node from the agent, host.name from resource_detection.
-func checkPodResource(t *testing.T, ingest *fakeIngest, p *podLogFile) {
+func checkPodResource(t *testing.T, ingest *ingesttest.Ingest, p *podLogFile) {
 	t.Helper()
 	host, err := os.Hostname()
 	if err != nil {
@@ -220,7 +222,7 @@ func checkPodResource(t *testing.T, ingest *fakeIngest, p *podLogFile) {
 // information level.
 func TestAgentHostMetricsCompliant(t *testing.T) {
 	collectorBinary(t)
-	ingest := newFakeIngest(t, nil)
+	ingest := ingesttest.New(t, nil)
 	gw := newShippedRun(t, "gateway.yaml", ingest.URL(), "", "").start(t)
 	agent := agentRun(t, gw, t.TempDir(), t.TempDir()).start(t)
 
@@ -233,7 +235,7 @@ func TestAgentHostMetricsCompliant(t *testing.T) {
 		}
 	})
 	waitFor(t, 60*time.Second, "host metrics at the ingest (missing: the last check's)", func() bool {
-		got := ingest.deliveredNames(metricsPath)
+		got := ingest.DeliveredNames(metricsPath)
 		missing = missing[:0]
 		for _, m := range wantMetrics {
 			if got[m] == 0 {
@@ -265,7 +267,7 @@ func TestAgentHostMetricsCompliant(t *testing.T) {
 			t.Errorf("host metric finding above information level: %v", f)
 		}
 	}
-	names := ingest.deliveredNames(metricsPath)
+	names := ingest.DeliveredNames(metricsPath)
 	t.Logf("FIGURES agent host metrics: %d metric names delivered, %d semantic findings in all, %d above information on system.*", len(names), len(findings), above)
 }
 

@@ -11,13 +11,15 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
+
+	"github.com/obtraceai/otelcol-obtrace/internal/ingesttest"
 )
 
 // TestBadInput posts malformed and extreme OTLP/HTTP requests to the shipped gateway. Each gets
 // a clear answer (4xx for what cannot be decoded, 2xx for what is valid OTLP however odd), the
 // collector keeps running, and a good request sent after each one is delivered.
 func TestBadInput(t *testing.T) {
-	ingest := newFakeIngest(t, nil)
+	ingest := ingesttest.New(t, nil)
 	run := newShippedRun(t, "gateway.yaml", ingest.URL(), "", "")
 	c := run.start(t)
 
@@ -76,7 +78,7 @@ func TestBadInput(t *testing.T) {
 			t.Fatalf("good request after %q: %d %s", bc.name, status, text)
 		}
 		wantSpans++
-		waitFor(t, 20*time.Second, good+" delivered", func() bool { return ingest.deliveredNames(tracesPath)[good+"-span-0"] == 1 })
+		waitFor(t, 20*time.Second, good+" delivered", func() bool { return ingest.DeliveredNames(tracesPath)[good+"-span-0"] == 1 })
 	}
 	waitFor(t, 20*time.Second, "all forwarded items", func() bool {
 		return ingest.Delivered(tracesPath) >= wantSpans && ingest.Delivered(metricsPath) >= wantPoints

@@ -1,6 +1,3 @@
-// Package e2e runs the real otelcol-obtrace binary on loopback ports and feeds it with the
-// OpenTelemetry Go SDK, the way a service would. `make test-integration` builds the binary and
-// passes its path in OTELCOL_BIN.
 package e2e
 
 import (
@@ -19,10 +16,6 @@ import (
 
 	"github.com/obtraceai/otelcol-obtrace/internal/loopback"
 )
-
-// testAPIKey is what the collector is given as OBTRACE_API_KEY; every test searches the
-// collector's output for it.
-const testAPIKey = "obt_live_e2e_0123456789abcdef"
 
 func collectorBinary(t *testing.T) string {
 	t.Helper()
@@ -97,17 +90,6 @@ func newCollectorPorts(t *testing.T) collectorPorts {
 		Health:  fmt.Sprintf("127.0.0.1:%d", ports[2]),
 		Metrics: fmt.Sprintf("%d", ports[3]),
 	}
-}
-
-// startCollector writes config to a file, starts the binary on it and waits until its
-// health_check answers. The process is stopped when the test ends.
-func startCollector(t *testing.T, ports collectorPorts, config string, env ...string) *collector {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "config.yaml")
-	if err := os.WriteFile(path, []byte(config), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return startCollectorArgs(t, ports, []string{"--config", path}, env...)
 }
 
 // startCollectorArgs starts the binary with args (e.g. several --config files, which the
@@ -190,25 +172,6 @@ func (c *collector) stop(t *testing.T) {
 		t.Errorf("collector did not stop within 20s of SIGTERM")
 	}
 	assertNoSecret(t, "collector output", c.output.String())
-}
-
-// secrets are searched for in every output: the exporter's API key, the receivers' bearer
-// tokens and the tenants' own API keys (see reliability_test.go).
-var secrets = map[string]string{
-	"the API key":              testAPIKey,
-	"the receiver token":       testReceiverToken,
-	"tenant A's API key":       tenantKeyA,
-	"tenant B's API key":       tenantKeyB,
-	"the revoked tenant's key": tenantKeyRevoked,
-}
-
-func assertNoSecret(t *testing.T, where, text string) {
-	t.Helper()
-	for what, secret := range secrets {
-		if strings.Contains(text, secret) {
-			t.Errorf("%s appears in %s", what, where)
-		}
-	}
 }
 
 // waitFor polls cond until it holds or the timeout passes.

@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/obtraceai/otelcol-obtrace/internal/ingesttest"
 )
 
 // TestWrongKeyIsDeadLetteredThenDeliveredAfterRestart: a bad key rotation. The gateway runs
@@ -15,12 +17,12 @@ import (
 // exactly once, nothing lost, and the wrong key is in no output.
 func TestWrongKeyIsDeadLetteredThenDeliveredAfterRestart(t *testing.T) {
 	const wrongKey = "obt_live_e2e_rotated_wrong_0123456789"
-	ingest := newFakeIngest(t, nil)
-	ingest.setRespondTo(func(r ingestRequest) response {
+	ingest := ingesttest.New(t, nil)
+	ingest.SetResponder(func(r ingesttest.Request) ingesttest.Answer {
 		if r.Authorization != "Bearer "+testAPIKey {
-			return response{Status: http.StatusUnauthorized}
+			return ingesttest.Answer{Status: http.StatusUnauthorized}
 		}
-		return response{Status: http.StatusOK}
+		return ingesttest.Answer{Status: http.StatusOK}
 	})
 	run := newShippedRun(t, "gateway.yaml", ingest.URL(), "", "")
 	wrong := run
@@ -49,10 +51,10 @@ func TestWrongKeyIsDeadLetteredThenDeliveredAfterRestart(t *testing.T) {
 	checkQueueFiles(t, run.storageDir)
 
 	c2 := run.start(t)
-	ingest.waitDelivered(t, 60*time.Second, want)
+	waitDelivered(t, ingest, 60*time.Second, want)
 	time.Sleep(time.Second) // anything delivered twice would arrive now
 	c2.stop(t)
-	ingest.checkDeliveredExactly(t, want)
+	checkDeliveredExactly(t, ingest, want)
 	refused := 0
 	for path := range want {
 		refused += refusedItems(ingest, path, http.StatusUnauthorized)
@@ -66,11 +68,11 @@ func TestWrongKeyIsDeadLetteredThenDeliveredAfterRestart(t *testing.T) {
 // scheduled resend once ingest recovers.
 func TestPersistentServerErrorIsDeadLetteredThenDelivered(t *testing.T) {
 	var healthy atomic.Bool
-	ingest := newFakeIngest(t, func(string, int) response {
+	ingest := ingesttest.New(t, func(ingesttest.Request) ingesttest.Answer {
 		if healthy.Load() {
-			return response{Status: http.StatusOK}
+			return ingesttest.Answer{Status: http.StatusOK}
 		}
-		return response{Status: http.StatusInternalServerError}
+		return ingesttest.Answer{Status: http.StatusInternalServerError}
 	})
 	run := newShippedRun(t, "gateway.yaml", ingest.URL(), "", `
 exporters:
@@ -92,10 +94,10 @@ exporters:
 	})
 	time.Sleep(2 * time.Second) // a few scheduled resends, refused again
 	healthy.Store(true)
-	ingest.waitDelivered(t, 60*time.Second, want)
+	waitDelivered(t, ingest, 60*time.Second, want)
 	time.Sleep(2 * time.Second) // further scheduled passes must find nothing left
 	c.stop(t)
-	ingest.checkDeliveredExactly(t, want)
+	checkDeliveredExactly(t, ingest, want)
 	refused := 0
 	for path := range want {
 		refused += refusedItems(ingest, path, http.StatusInternalServerError)
@@ -105,7 +107,7 @@ exporters:
 }
 
 // refusedItems counts the items of requests on path that ingest answered with status.
-func refusedItems(f *fakeIngest, path string, status int) int {
+func refusedItems(f *ingesttest.Ingest, path string, status int) int {
 	n := 0
 	for _, r := range f.Requests() {
 		if r.Path == path && r.Status == status {
@@ -123,7 +125,7 @@ func total(want itemCounts) int {
 	return n
 }
 
-func deliveredTotal(f *fakeIngest, want itemCounts) int {
+func deliveredTotal(f *ingesttest.Ingest, want itemCounts) int {
 	n := 0
 	for path := range want {
 		n += f.Delivered(path)

@@ -16,6 +16,8 @@ import (
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"github.com/obtraceai/otelcol-obtrace/internal/ingesttest"
 )
 
 // loopFS makes an ext4 filesystem of sizeMiB in a file and loop-mounts it (no reserved blocks, so
@@ -157,10 +159,10 @@ func (d *diskFullTally) acceptedSpans() int {
 
 // check compares what the ingest received with what the clients were told: lost (accepted, never
 // delivered), duplicates, leaked (refused, delivered anyway).
-func (d *diskFullTally) check(ingest *fakeIngest) (lost, dups, leaked int, lostRequests []string) {
+func (d *diskFullTally) check(ingest *ingesttest.Ingest) (lost, dups, leaked int, lostRequests []string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	delivered := ingest.deliveredNames(tracesPath)
+	delivered := ingest.DeliveredNames(tracesPath)
 	for prefix := range d.accepted {
 		missing := 0
 		for i := 0; i < d.spans; i++ {
@@ -249,7 +251,7 @@ func TestDiskFull(t *testing.T) {
 
 	// 3. The ingest comes back while the disk is still full: the queue reads and deletes items
 	// (bbolt writes) on a full filesystem; clients keep sending.
-	ingest := newFakeIngestOn(t, addr, nil)
+	ingest := ingesttest.NewOn(t, addr, nil)
 	for i := 0; i < 10 && running(c); i++ {
 		tally.send(t, c, protos[i%2], fmt.Sprintf("full-up-%d", i))
 		time.Sleep(100 * time.Millisecond)

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/obtraceai/otelcol-obtrace/internal/ingesttest"
 )
 
 // unusedIngestAddr reserves a loopback address where nothing listens yet: the collector's
@@ -33,18 +35,18 @@ func TestOutageThenRecovery(t *testing.T) {
 	want := sendAll(t, c, workloads...) // accepted by the gateway while the ingest is unreachable
 	time.Sleep(1500 * time.Millisecond) // a few refused connection attempts
 
-	ingest := newFakeIngestOn(t, addr, func(_ string, n int) response {
-		if n < 3 {
-			return response{Status: http.StatusServiceUnavailable, RetryAfter: retryAfterSeconds(1)}
+	ingest := ingesttest.NewOn(t, addr, func(r ingesttest.Request) ingesttest.Answer {
+		if r.N <= 3 {
+			return ingesttest.Answer{Status: http.StatusServiceUnavailable, RetryAfter: retryAfterSeconds(1)}
 		}
-		return response{Status: http.StatusOK}
+		return ingesttest.Answer{Status: http.StatusOK}
 	})
-	ingest.waitDelivered(t, 60*time.Second, want)
+	waitDelivered(t, ingest, 60*time.Second, want)
 	c.stop(t)
-	ingest.checkDeliveredExactly(t, want)
+	checkDeliveredExactly(t, ingest, want)
 	dups := 0
 	for path := range want {
-		for name, k := range ingest.deliveredNames(path) {
+		for name, k := range ingest.DeliveredNames(path) {
 			if k > 1 {
 				dups += k - 1
 				t.Errorf("%s: %q delivered %d times", path, name, k)
@@ -56,7 +58,7 @@ func TestOutageThenRecovery(t *testing.T) {
 		len(ingest.Requests()), unavailableCount(ingest))
 }
 
-func unavailableCount(f *fakeIngest) int {
+func unavailableCount(f *ingesttest.Ingest) int {
 	n := 0
 	for _, r := range f.Requests() {
 		if r.Status == http.StatusServiceUnavailable {
@@ -85,11 +87,11 @@ func TestCrashWithQueuedData(t *testing.T) {
 
 	checkQueueFiles(t, run.storageDir)
 
-	ingest := newFakeIngestOn(t, addr, nil)
+	ingest := ingesttest.NewOn(t, addr, nil)
 	c2 := run.start(t)
 	for path, n := range want {
 		waitFor(t, 60*time.Second, fmt.Sprintf("%d items on %s", n, path), func() bool {
-			return len(ingest.deliveredNames(path)) >= distinct(path, n)
+			return len(ingest.DeliveredNames(path)) >= distinct(path, n)
 		})
 	}
 	c2.stop(t)
@@ -105,7 +107,7 @@ func TestCrashWithQueuedData(t *testing.T) {
 			dups += ingest.Delivered(path) - n
 			continue
 		}
-		names := ingest.deliveredNames(path)
+		names := ingest.DeliveredNames(path)
 		if len(names) != n {
 			t.Errorf("%s: %d distinct items delivered, want %d", path, len(names), n)
 		}

@@ -154,28 +154,14 @@ func TestFindingsPageInBrowser(t *testing.T) {
 	browser := chromiumBinary(t)
 	ports := newCollectorPorts(t)
 	pageAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	overlay := filepath.Join(t.TempDir(), "local-loopback.yaml")
-	yaml := fmt.Sprintf(`
-receivers:
-  otlp:
-    protocols:
-      grpc: {endpoint: "%s"}
-      http: {endpoint: "%s"}
+	// local.yaml on loopback: its ports and its findings page; the debug exporter at basic verbosity.
+	page := fmt.Sprintf(`
 extensions:
-  health_check: {endpoint: "%s"}
   semanticfindings: {endpoint: "%s"}
 exporters:
   debug: {verbosity: basic}
-service:
-  telemetry:
-    metrics:
-      readers:
-        - pull: {exporter: {prometheus: {host: 127.0.0.1, port: %s}}}
-`, ports.GRPC, ports.HTTP, ports.Health, pageAddr, ports.Metrics)
-	if err := os.WriteFile(overlay, []byte(yaml), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	c := startCollectorArgs(t, ports, []string{"--config", shippedConfig(t, "local.yaml"), "--config", overlay})
+`, pageAddr)
+	c := startCollectorArgs(t, ports, configArgs(t, shippedConfig(t, "local.yaml"), portsOverlay(ports), page))
 
 	const sends = 3
 	for i := 0; i < sends; i++ {

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"fmt"
 	"net/http"
 	"sort"
 	"strings"
@@ -9,74 +8,40 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
+
+	"github.com/obtraceai/otelcol-obtrace/internal/ingesttest"
 )
 
-const (
-	tracesPath  = "/otlp/v1/traces"
-	metricsPath = "/otlp/v1/metrics"
-	logsPath    = "/otlp/v1/logs"
-	// initPath is the obtrace exporter's start-up handshake (startup_check).
-	initPath = "/v1/init"
-)
-
-// gatewayConfig is configs/gateway.yaml's pipeline on loopback ports, exporting to a fake ingest,
-// with the persistent queue in a temporary directory.
-func gatewayConfig(t *testing.T, ports collectorPorts, ingestURL string) string {
-	return fmt.Sprintf(`
-receivers:
-  otlp:
-    protocols:
-      grpc: {endpoint: "%[1]s"}
-      http: {endpoint: "%[2]s"}
-processors:
-  memory_limiter: {check_interval: 1s, limit_mib: 512, spike_limit_mib: 128}
-  semanticmetrics: {mode: warn}
-  batch: {timeout: 200ms}
+// identityOverlay gives the shipped gateway the identity TestGatewayDeliversEverySignalOnce finds
+// on every resource.
+const identityOverlay = `
 exporters:
   obtrace:
-    api_key: ${env:OBTRACE_API_KEY}
-    endpoint: "%[4]s"
     tenant_id: tenant-e2e
     project_id: project-e2e
     app_id: app-e2e
     env: staging
-    retry_on_failure: {enabled: true, initial_interval: 100ms, max_interval: 2s, max_elapsed_time: 0s}
-    sending_queue: {enabled: true, storage: file_storage/queue}
-extensions:
-  health_check: {endpoint: "%[3]s"}
-  file_storage/queue: {directory: "%[5]s", fsync: true}
-service:
-  extensions: [health_check, file_storage/queue]
-  telemetry:
-    metrics:
-      readers:
-        - pull: {exporter: {prometheus: {host: 127.0.0.1, port: %[6]s}}}
-  pipelines:
-    traces:  {receivers: [otlp], processors: [memory_limiter, batch], exporters: [obtrace]}
-    metrics: {receivers: [otlp], processors: [memory_limiter, semanticmetrics, batch], exporters: [obtrace]}
-    logs:    {receivers: [otlp], processors: [memory_limiter, batch], exporters: [obtrace]}
-`, ports.GRPC, ports.HTTP, ports.Health, ingestURL, t.TempDir(), ports.Metrics)
-}
+`
 
 // TestGatewayDeliversEverySignalOnce sends traces, metrics and logs over OTLP/HTTP and
 // OTLP/gRPC with the OpenTelemetry Go SDK and checks that every item reaches the ingest once,
 // on the contract's paths, authenticated, compressed, with the identity on every resource.
 func TestGatewayDeliversEverySignalOnce(t *testing.T) {
-	ingest := newFakeIngest(t, nil)
-	ports := newCollectorPorts(t)
-	c := startCollector(t, ports, gatewayConfig(t, ports, ingest.URL()))
+	ingest := ingesttest.New(t, nil)
+	c := newShippedRun(t, "gateway.yaml", ingest.URL(), "", identityOverlay).start(t)
 
 	workloads := []workload{
-		{Protocol: "http", Service: "checkout-api", Prefix: "http", Spans: 25, Points: 20, Logs: 15},
+		{Protocol: "http", Service: "checkout-api", Prefix: "http", Spans: 25, Points: 20, Logs: 15, Headers: receiverAuth},
 		// This service sets its own environment: the gateway must not overwrite it.
 		{Protocol: "grpc", Service: "billing-worker", Prefix: "grpc", Spans: 30, Points: 10, Logs: 12,
+			Headers:       receiverAuth,
 			ResourceAttrs: []attribute.KeyValue{attribute.String("deployment.environment", "canary")}},
 	}
 	want := sendAll(t, c, workloads...)
-	ingest.waitDelivered(t, 30*time.Second, want)
+	waitDelivered(t, ingest, 30*time.Second, want)
 	// A clean shutdown flushes anything still queued; then nothing more may arrive.
 	c.stop(t)
-	ingest.checkDeliveredExactly(t, want)
+	checkDeliveredExactly(t, ingest, want)
 
 	seen := map[string]int{}
 	handshakes := 0
@@ -144,11 +109,10 @@ func checkIdentity(t *testing.T, path string, res map[string]any) {
 // TestGatewayUnauthorizedIsNotRetried: a 401 is permanent. The ingest sees each batch once,
 // and the collector says what to fix without printing the key.
 func TestGatewayUnauthorizedIsNotRetried(t *testing.T) {
-	ingest := newFakeIngest(t, func(string, int) response { return response{Status: http.StatusUnauthorized} })
-	ports := newCollectorPorts(t)
-	c := startCollector(t, ports, gatewayConfig(t, ports, ingest.URL()))
+	ingest := ingesttest.New(t, func(ingesttest.Request) ingesttest.Answer { return ingesttest.Answer{Status: http.StatusUnauthorized} })
+	c := newShippedRun(t, "gateway.yaml", ingest.URL(), "", "").start(t)
 
-	workload{Protocol: "http", Service: "checkout-api", Prefix: "denied", Spans: 5}.send(t, c)
+	workload{Protocol: "http", Service: "checkout-api", Prefix: "denied", Spans: 5, Headers: receiverAuth}.send(t, c)
 	waitFor(t, 20*time.Second, "the first traces request", func() bool { return ingest.RequestCount(tracesPath) >= 1 })
 	// With initial_interval 100ms, a retried request would arrive well within two seconds.
 	time.Sleep(2 * time.Second)
@@ -166,19 +130,18 @@ func TestGatewayUnauthorizedIsNotRetried(t *testing.T) {
 // TestGatewayRetriesUnavailable: 503 with Retry-After twice, then success: everything is
 // delivered exactly once.
 func TestGatewayRetriesUnavailable(t *testing.T) {
-	ingest := newFakeIngest(t, func(_ string, n int) response {
-		if n < 2 {
-			return response{Status: http.StatusServiceUnavailable, RetryAfter: retryAfterSeconds(1)}
+	ingest := ingesttest.New(t, func(r ingesttest.Request) ingesttest.Answer {
+		if r.N <= 2 {
+			return ingesttest.Answer{Status: http.StatusServiceUnavailable, RetryAfter: retryAfterSeconds(1)}
 		}
-		return response{Status: http.StatusOK}
+		return ingesttest.Answer{Status: http.StatusOK}
 	})
-	ports := newCollectorPorts(t)
-	c := startCollector(t, ports, gatewayConfig(t, ports, ingest.URL()))
+	c := newShippedRun(t, "gateway.yaml", ingest.URL(), "", "").start(t)
 
-	want := sendAll(t, c, workload{Protocol: "grpc", Service: "checkout-api", Prefix: "retry", Spans: 20, Points: 8, Logs: 10})
-	ingest.waitDelivered(t, 30*time.Second, want)
+	want := sendAll(t, c, workload{Protocol: "grpc", Service: "checkout-api", Prefix: "retry", Spans: 20, Points: 8, Logs: 10, Headers: receiverAuth})
+	waitDelivered(t, ingest, 30*time.Second, want)
 	c.stop(t)
-	ingest.checkDeliveredExactly(t, want)
+	checkDeliveredExactly(t, ingest, want)
 	var refused []string
 	for path := range want {
 		if ingest.RequestCount(path) < 3 {

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/obtraceai/otelcol-obtrace/internal/ingesttest"
 )
 
 // TestKillDuringGroupCommits: 16 clients send concurrently to configs/gateway.yaml (group
@@ -17,8 +19,8 @@ import (
 // span a client was told was accepted (HTTP 200) is delivered; duplicates (at-least-once)
 // are counted.
 func TestKillDuringGroupCommits(t *testing.T) {
-	ingest := newFakeIngest(t, nil)
-	ingest.setDelay(20 * time.Millisecond)
+	ingest := ingesttest.New(t, nil)
+	ingest.SetDelay(20 * time.Millisecond)
 	run := newShippedRun(t, "gateway.yaml", ingest.URL(), "", "")
 
 	const rounds, clients, spansPerRequest = 3, 16, 20
@@ -35,7 +37,7 @@ func TestKillDuringGroupCommits(t *testing.T) {
 	}
 	c := run.start(t)
 	waitFor(t, 120*time.Second, fmt.Sprintf("%d acknowledged spans delivered", len(acked)), func() bool {
-		delivered := ingest.deliveredNames(tracesPath)
+		delivered := ingest.DeliveredNames(tracesPath)
 		for _, name := range acked {
 			if delivered[name] == 0 {
 				return false
@@ -45,7 +47,7 @@ func TestKillDuringGroupCommits(t *testing.T) {
 	})
 	c.stop(t)
 
-	delivered := ingest.deliveredNames(tracesPath)
+	delivered := ingest.DeliveredNames(tracesPath)
 	lost, duplicates := 0, 0
 	for _, name := range acked {
 		switch n := delivered[name]; {

@@ -24,6 +24,7 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
+	"github.com/obtraceai/otelcol-obtrace/internal/ingesttest"
 	"github.com/obtraceai/otelcol-obtrace/otlpguardextension/deepotlp"
 )
 
@@ -88,7 +89,7 @@ func TestHostileInput(t *testing.T) {
 	}
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
-			ingest := newFakeIngest(t, nil)
+			ingest := ingesttest.New(t, nil)
 			run := newShippedRun(t, "gateway.yaml", ingest.URL(), "", "")
 			c := run.start(t)
 			before, _ := vmStatus(c.pid(), "VmHWM")
@@ -113,7 +114,7 @@ func TestHostileInput(t *testing.T) {
 
 // checkStillServing checks that the collector survived what was just sent: alive, healthy, and a
 // good request is delivered.
-func checkStillServing(t *testing.T, c *collector, ingest *fakeIngest) {
+func checkStillServing(t *testing.T, c *collector, ingest *ingesttest.Ingest) {
 	t.Helper()
 	select {
 	case <-c.done:
@@ -124,13 +125,13 @@ func checkStillServing(t *testing.T, c *collector, ingest *fakeIngest) {
 	if code, text, _ := postOTLP(t, c, "/v1/traces", "application/x-protobuf", tracesProto(t, "svc", "after", 3), receiverAuth); code != http.StatusOK {
 		t.Fatalf("good request after the hostile one: HTTP %d %s", code, text)
 	}
-	ingest.waitDelivered(t, 30*time.Second, itemCounts{tracesPath: 3})
+	waitDelivered(t, ingest, 30*time.Second, itemCounts{tracesPath: 3})
 }
 
 // TestHostileInputShutdown: SIGTERM ends the process within hostileShutdownBound while deep
 // HTTP, deep JSON and unauthenticated gRPC requests keep arriving.
 func TestHostileInputShutdown(t *testing.T) {
-	ingest := newFakeIngest(t, nil)
+	ingest := ingesttest.New(t, nil)
 	run := newShippedRun(t, "gateway.yaml", ingest.URL(), "", "")
 	c := run.start(t)
 	deepProto := gzipBytes(t, deepotlp.TracesProtobuf("hostile", 1_000_000, deepotlp.Array))
@@ -294,7 +295,7 @@ func refusedRequests(t *testing.T, run shippedRun, transport, reason string) int
 // every key, a rewrite after that is seen (upstream bearertokenauth lost its watcher there), an
 // emptied file refuses every key, and the file coming back restores them.
 func TestTenantKeyRevocation(t *testing.T) {
-	ingest := newFakeIngest(t, nil)
+	ingest := ingesttest.New(t, nil)
 	run := multitenantRun(t, ingest.URL(), "", tenantKeyA, tenantKeyB)
 	var file string
 	for _, kv := range run.env {

@@ -9,6 +9,8 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
+
+	"github.com/obtraceai/otelcol-obtrace/internal/ingesttest"
 )
 
 // hostileUnitsRSSBoundMiB bounds the collector's VmHWM through each metric-name and unit attack
@@ -74,7 +76,7 @@ func TestHostileMetricUnits(t *testing.T) {
 	}
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
-			ingest := newFakeIngest(t, nil)
+			ingest := ingesttest.New(t, nil)
 			c := newShippedRun(t, "gateway.yaml", ingest.URL(), "", "").start(t)
 			idle, err := vmStatus(c.pid(), "VmRSS")
 			if err != nil {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/obtraceai/otelcol-obtrace/internal/ingesttest"
 	"github.com/obtraceai/otelcol-obtrace/internal/loopback"
 )
 
@@ -64,7 +65,7 @@ func TestKafkaBetweenCollectors(t *testing.T) {
 	collectorBinary(t)
 	broker := startKafkaBroker(t, "otlp_spans")
 
-	ingest := newFakeIngest(t, nil)
+	ingest := ingesttest.New(t, nil)
 	producer := newShippedRun(t, "gateway.yaml", ingest.URL(), "", fmt.Sprintf(`
 exporters:
   kafka:
@@ -94,13 +95,13 @@ service:
 	sent := sendAll(t, producer,
 		workload{Protocol: "grpc", Service: "kafka-e2e", Prefix: "kafka-grpc", Spans: 300, Headers: receiverAuth},
 		workload{Protocol: "http", Service: "kafka-e2e", Prefix: "kafka-http", Spans: 300, Headers: receiverAuth})
-	ingest.waitDelivered(t, 90*time.Second, itemCounts{tracesPath: sent[tracesPath]})
+	waitDelivered(t, ingest, 90*time.Second, itemCounts{tracesPath: sent[tracesPath]})
 	time.Sleep(2 * time.Second) // room for a duplicate to show
 	producer.stop(t)
 	consumer.stop(t)
-	ingest.checkDeliveredExactly(t, itemCounts{tracesPath: sent[tracesPath]})
+	checkDeliveredExactly(t, ingest, itemCounts{tracesPath: sent[tracesPath]})
 	dups := 0
-	for _, n := range ingest.deliveredNames(tracesPath) {
+	for _, n := range ingest.DeliveredNames(tracesPath) {
 		dups += n - 1
 	}
 	if dups != 0 {

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/obtraceai/otelcol-obtrace/internal/ingesttest"
 )
 
 // TestOverload drives the shipped gateway far beyond what a slow ingest takes: once with the
@@ -44,8 +46,8 @@ exporters:
   obtrace:
     sending_queue: {queue_size: %d, num_consumers: 2}
 `, limitMiB, spikeMiB, queueSize)
-	ingest := newFakeIngest(t, nil)
-	ingest.setDelay(300 * time.Millisecond)
+	ingest := ingesttest.New(t, nil)
+	ingest.SetDelay(300 * time.Millisecond)
 	run := newShippedRun(t, "gateway.yaml", ingest.URL(), "", extra)
 	run.env = append(run.env, env...)
 	c := run.start(t)
@@ -107,7 +109,7 @@ exporters:
 		})
 	}
 	load.Wait()
-	ingest.setDelay(0)
+	ingest.SetDelay(0)
 	wantSpans := len(accepted) * spans
 	waitFor(t, 120*time.Second, fmt.Sprintf("%d accepted spans", wantSpans), func() bool { return ingest.Delivered(tracesPath) >= wantSpans })
 	cancel()
@@ -115,7 +117,7 @@ exporters:
 	hwm, _ := vmStatus(c.pid(), "VmHWM")
 	c.stop(t)
 
-	delivered := ingest.deliveredNames(tracesPath)
+	delivered := ingest.DeliveredNames(tracesPath)
 	lost, dup, leaked := 0, 0, 0
 	for prefix := range accepted {
 		for i := 0; i < spans; i++ {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/obtraceai/otelcol-obtrace/internal/ingesttest"
 )
 
 // TestDamagedQueueFile: the gateway queues spans while the ingest is down and is SIGKILLed;
@@ -66,14 +68,14 @@ func TestDamagedQueueFile(t *testing.T) {
 				}
 			}
 
-			ingest := newFakeIngestOn(t, addr, nil)
+			ingest := ingesttest.NewOn(t, addr, nil)
 			c3 := run.start(t)
 			if status, text, _ := postOTLP(t, c3, "/v1/traces", "application/x-protobuf", tracesProto(t, "svc", "after", 5), receiverAuth); status != http.StatusOK {
 				t.Fatalf("after the damaged file: %d %s", status, text)
 			}
 			waitFor(t, 30*time.Second, "the 5 new spans", func() bool {
 				n := 0
-				for name := range ingest.deliveredNames(tracesPath) {
+				for name := range ingest.DeliveredNames(tracesPath) {
 					if strings.HasPrefix(name, "after") {
 						n++
 					}

@@ -23,13 +23,15 @@ import (
 	"google.golang.org/grpc/metadata"
 
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
+
+	"github.com/obtraceai/otelcol-obtrace/internal/ingesttest"
 )
 
 // TestReceiverAuth runs configs/gateway.yaml: requests without the receivers' bearer token, or
 // with a wrong one, are refused (HTTP 401, gRPC Unauthenticated) and nothing of them reaches
 // the ingest; with the token, every item is delivered exactly once.
 func TestReceiverAuth(t *testing.T) {
-	ingest := newFakeIngest(t, nil)
+	ingest := ingesttest.New(t, nil)
 	run := newShippedRun(t, "gateway.yaml", ingest.URL(), "", "")
 	c := run.start(t)
 
@@ -50,10 +52,10 @@ func TestReceiverAuth(t *testing.T) {
 		{Protocol: "grpc", Service: "billing-worker", Prefix: "ok-grpc", Spans: 12, Points: 6, Logs: 5, Headers: receiverAuth},
 	}
 	want := sendAll(t, c, good...)
-	ingest.waitDelivered(t, 30*time.Second, want)
+	waitDelivered(t, ingest, 30*time.Second, want)
 	c.stop(t)
-	ingest.checkDeliveredExactly(t, want)
-	for name := range ingest.deliveredNames(tracesPath) {
+	checkDeliveredExactly(t, ingest, want)
+	for name := range ingest.DeliveredNames(tracesPath) {
 		if bytes.HasPrefix([]byte(name), []byte("denied")) {
 			t.Errorf("refused span %q reached the ingest", name)
 		}
@@ -74,7 +76,7 @@ receivers:
       grpc: {tls: %[1]s}
       http: {tls: %[1]s}
 `, tlsBlock)
-	ingest := newFakeIngest(t, nil)
+	ingest := ingesttest.New(t, nil)
 	run := newShippedRun(t, "gateway.yaml", ingest.URL(), "", extra)
 	c := run.start(t)
 

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/obtraceai/otelcol-obtrace/internal/ingesttest"
 )
 
 // TestSecretsNeverShown runs the shipped gateway at debug log level with zpages on a loopback
@@ -23,14 +25,14 @@ service:
   telemetry:
     logs: {level: debug}
 `, zpages)
-	ingest := newFakeIngest(t, func(path string, n int) response {
+	ingest := ingesttest.New(t, func(r ingesttest.Request) ingesttest.Answer {
 		switch {
-		case path == logsPath:
-			return response{Status: http.StatusUnauthorized}
-		case n == 0:
-			return response{Status: http.StatusServiceUnavailable, RetryAfter: "1"}
+		case r.Path == logsPath:
+			return ingesttest.Answer{Status: http.StatusUnauthorized}
+		case r.N == 1:
+			return ingesttest.Answer{Status: http.StatusServiceUnavailable, RetryAfter: "1"}
 		}
-		return response{Status: http.StatusOK}
+		return ingesttest.Answer{Status: http.StatusOK}
 	})
 	run := newShippedRun(t, "gateway.yaml", ingest.URL(), "", extra)
 	c := run.start(t)

@@ -7,13 +7,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/obtraceai/otelcol-obtrace/internal/ingesttest"
 )
 
 // TestCorruptQueueFile: a queue file that is not a bbolt database stops the collector at start
 // with an error naming the exporter (fail closed: it neither serves nor discards the file);
 // with the file moved aside, it starts and delivers.
 func TestCorruptQueueFile(t *testing.T) {
-	ingest := newFakeIngest(t, nil)
+	ingest := ingesttest.New(t, nil)
 	run := newShippedRun(t, "gateway.yaml", ingest.URL(), "", "")
 	if err := os.MkdirAll(run.storageDir, 0o700); err != nil {
 		t.Fatal(err)

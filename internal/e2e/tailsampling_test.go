@@ -16,6 +16,8 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/trace"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/obtraceai/otelcol-obtrace/internal/ingesttest"
 )
 
 // Tail sampling across replicas: configs/gateway-tailsampling.yaml (front tier, load_balancing by
@@ -58,7 +60,7 @@ func tailSamplingFront(t *testing.T, samplers ...*collector) string {
 	return path
 }
 
-func startSampler(t *testing.T, ingest *fakeIngest) (shippedRun, *collector) {
+func startSampler(t *testing.T, ingest *ingesttest.Ingest) (shippedRun, *collector) {
 	t.Helper()
 	run := newShippedRun(t, "gateway-tailsampling-sampler.yaml", ingest.URL(), "", "")
 	run.env = append(run.env,
@@ -102,9 +104,9 @@ func sendTraces(t *testing.T, front *collector, prefix string, n, errEvery int) 
 var spanNameRE = regexp.MustCompile(`^(.+)-(\d+)-(\d+)$`)
 
 // keptTraces groups an ingest's delivered spans by trace (name without the span index).
-func keptTraces(ingest *fakeIngest) map[string]int {
+func keptTraces(ingest *ingesttest.Ingest) map[string]int {
 	traces := map[string]int{}
-	for name, n := range ingest.deliveredNames(tracesPath) {
+	for name, n := range ingest.DeliveredNames(tracesPath) {
 		if m := spanNameRE.FindStringSubmatch(name); m != nil {
 			traces[m[1]+"-"+m[2]] += n
 		}
@@ -117,7 +119,7 @@ func keptTraces(ingest *fakeIngest) map[string]int {
 // one sampling collector is stopped mid-run and what happens is reported.
 func TestTailSamplingAcrossReplicas(t *testing.T) {
 	collectorBinary(t)
-	ingestA, ingestB, ingestFront := newFakeIngest(t, nil), newFakeIngest(t, nil), newFakeIngest(t, nil)
+	ingestA, ingestB, ingestFront := ingesttest.New(t, nil), ingesttest.New(t, nil), ingesttest.New(t, nil)
 	_, samplerA := startSampler(t, ingestA)
 	runB, samplerB := startSampler(t, ingestB)
 	front := newConfigRun(t, tailSamplingFront(t, samplerA, samplerB), ingestFront.URL(), "", "").start(t)
@@ -177,7 +179,7 @@ func TestTailSamplingAcrossReplicas(t *testing.T) {
 }
 
 // wholeTraces counts the traces with the prefix that the ingests received whole.
-func wholeTraces(prefix string, ingests ...*fakeIngest) int {
+func wholeTraces(prefix string, ingests ...*ingesttest.Ingest) int {
 	n := 0
 	for _, ingest := range ingests {
 		for tr, spans := range keptTraces(ingest) {
@@ -191,7 +193,7 @@ func wholeTraces(prefix string, ingests ...*fakeIngest) int {
 
 // checkWholeAndOnOneSampler checks that no trace with the prefix is split across samplers or
 // arrives partly, and returns how many were kept.
-func checkWholeAndOnOneSampler(t *testing.T, prefix string, ingests ...*fakeIngest) int {
+func checkWholeAndOnOneSampler(t *testing.T, prefix string, ingests ...*ingesttest.Ingest) int {
 	t.Helper()
 	where := map[string]int{}
 	kept := 0

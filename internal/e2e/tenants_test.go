@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
+
+	"github.com/obtraceai/otelcol-obtrace/internal/ingesttest"
 )
 
 // multitenantRun prepares configs/gateway-multitenant.yaml on loopback, accepting keys.
@@ -44,7 +46,7 @@ func fingerprint(key string) string {
 // zero items cross over. Unknown and missing keys are refused at the receiver. Other incoming
 // headers never reach the persistent queue.
 func TestTenantsNeverMix(t *testing.T) {
-	ingest := newFakeIngest(t, nil)
+	ingest := ingesttest.New(t, nil)
 	run := multitenantRun(t, ingest.URL(), "", tenantKeyA, tenantKeyB)
 	c := run.start(t)
 
@@ -85,7 +87,7 @@ func TestTenantsNeverMix(t *testing.T) {
 		want[metricsPath] += 2 * w.Points
 		want[logsPath] += 2 * w.Logs
 	}
-	ingest.waitDelivered(t, 30*time.Second, want)
+	waitDelivered(t, ingest, 30*time.Second, want)
 	c.stop(t)
 
 	perTenant := map[string]int{}
@@ -114,7 +116,7 @@ func TestTenantsNeverMix(t *testing.T) {
 		}
 		perTenant[w.Service] += r.Items
 	}
-	ingest.checkDeliveredExactly(t, want)
+	checkDeliveredExactly(t, ingest, want)
 	// Only the Authorization header is kept for the queue: the other header never reaches disk.
 	_ = filepath.WalkDir(run.storageDir, func(path string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
@@ -132,12 +134,12 @@ func TestTenantsNeverMix(t *testing.T) {
 // the gateway once the breaker opens; the other tenant's data keeps flowing, all of it; the bad
 // key's error is logged rate-limited and by fingerprint only.
 func TestAuthStorm(t *testing.T) {
-	ingest := newFakeIngest(t, nil)
-	ingest.setRespondTo(func(r ingestRequest) response {
+	ingest := ingesttest.New(t, nil)
+	ingest.SetResponder(func(r ingesttest.Request) ingesttest.Answer {
 		if r.Authorization == "Bearer "+tenantKeyRevoked {
-			return response{Status: http.StatusUnauthorized}
+			return ingesttest.Answer{Status: http.StatusUnauthorized}
 		}
-		return response{Status: http.StatusOK}
+		return ingesttest.Answer{Status: http.StatusOK}
 	})
 	run := multitenantRun(t, ingest.URL(), "exporters: {obtrace: {auth: {cool_off: 1500ms}}}\n", tenantKeyA, tenantKeyRevoked)
 	c := run.start(t)
