@@ -280,12 +280,11 @@ func assertNoFileContains(t *testing.T, dir, secret string) {
 
 func TestDeadLettersAreResentOnSIGUSR1(t *testing.T) {
 	var healthy atomic.Bool
-	f := newFakeIngest(t, func(n int, w http.ResponseWriter, r *http.Request) {
+	f := ingesttest.New(t, func(r ingesttest.Request) ingesttest.Answer {
 		if !healthy.Load() {
-			respondWith(http.StatusUnauthorized)(n, w, r)
-			return
+			return statusAnswer(http.StatusUnauthorized)
 		}
-		writeOK(w)
+		return ingesttest.OK(r)
 	})
 	set, _ := testSettings(component.TelemetrySettings{})
 	cfg := testConfig(f)
