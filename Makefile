@@ -85,7 +85,7 @@ lint: ## go vet and gofmt check
 
 .PHONY: test-unit
 test-unit: ## unit tests of our components
-	go test -count=1 ./obtraceexporter/... ./semanticmetricsprocessor/... ./otlpguardextension/... ./semanticfindingsextension/... ./bench/... ./internal/loopback/
+	go test -count=1 ./obtraceexporter/... ./semanticmetricsprocessor/... ./otlpguardextension/... ./semanticfindingsextension/... ./bench/... ./internal/loopback/ ./internal/ingesttest/
 
 .PHONY: test-integration
 test-integration: $(BINARY) ## the real binary on loopback, fed by the OpenTelemetry Go SDK; configs/ validated
