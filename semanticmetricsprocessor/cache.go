@@ -1,6 +1,7 @@
-package semanticmetricsprocessor // import "github.com/obtraceai/otelcol-obtrace/semanticmetricsprocessor"
+package semanticmetricsprocessor
 
 import (
+	"maps"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -112,9 +113,7 @@ func (c *verdictCache) promoteLocked(snap map[cacheKey]*verdict, room int) {
 		}
 		next[k] = v
 	}
-	for k, v := range c.dirty {
-		next[k] = v
-	}
+	maps.Copy(next, c.dirty)
 	clear(c.dirty)
 	c.snap.Store(&next)
 }

@@ -39,7 +39,7 @@ func TestFreePortsSkipsAPortInUse(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	for i := 0; i < 50; i++ {
+	for range 50 {
 		again, err := FreePorts(1)
 		if err != nil {
 			t.Fatal(err)
