@@ -15,6 +15,7 @@ import (
 // Action is what the processor does with a finding.
 type Action string
 
+// The actions, from doing nothing to dropping the metric.
 const (
 	ActionOff       Action = "off" // only valid under rules:
 	ActionWarn      Action = "warn"

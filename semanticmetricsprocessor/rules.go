@@ -5,6 +5,7 @@ import "slices"
 // Level is the severity of a finding, following OpenTelemetry Weaver's levels.
 type Level uint8
 
+// The levels, most severe first.
 const (
 	LevelViolation Level = iota
 	LevelImprovement
