@@ -82,13 +82,14 @@ run: $(BINARY) ## build and start the collector on configs/local.yaml (OTLP on 1
 
 # ---- checks -------------------------------------------------------------------------------------
 .PHONY: lint
-lint: $(GOLANGCI_LINT) ## golangci-lint (.golangci.yml) on the root and chart test modules; gofmt on every Go file
+lint: $(GOLANGCI_LINT) ## golangci-lint (.golangci.yml) on the root, chart test and kafkabroker modules; gofmt on every Go file
 	@# golangci-lint's govet replaces `go vet ./...`. Not linted: otelcol-obtrace/ (ocb's output, checked
 	@# by check-generated and type-checked by the build; loading it would type-check every component
-	@# again), internal/tools (no Go files), internal/e2e/kafkabroker and build/k8s/tools (one-file
-	@# main wrappers whose dependencies, kfake and etcd, would be type-checked from source for it).
+	@# again), internal/tools (no Go files), build/k8s/tools (a 3-line main around etcdmain whose
+	@# dependencies, etcd's server and Kubernetes', would be type-checked from source for it).
 	$(GOLANGCI_LINT) run ./...
 	cd charts/otelcol-obtrace/test && $(GOLANGCI_LINT) run --config $(ROOT)/.golangci.yml ./...
+	cd internal/e2e/kafkabroker && $(GOLANGCI_LINT) run --config $(ROOT)/.golangci.yml ./...
 	@# gofmt also covers the modules golangci-lint does not load.
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' ':!otelcol-obtrace/') 2>/dev/null); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed on:"; echo "$$unformatted"; exit 1; fi
