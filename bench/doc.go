@@ -7,4 +7,4 @@
 // root explains how to run it and what the figures mean.
 //
 // Everything here talks to 127.0.0.1 only.
-package bench // import "github.com/obtraceai/otelcol-obtrace/bench"
+package bench

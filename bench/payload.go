@@ -158,7 +158,7 @@ func GenTraces(rng *rand.Rand, variant, n int) ptrace.Traces {
 	ss.Scope().SetVersion("0.63.0")
 	now := time.Now()
 	var tid pcommon.TraceID
-	for i := 0; i < n; i++ {
+	for i := range n {
 		if i%5 == 0 { // five spans per trace
 			putRand(rng, tid[:])
 		}
@@ -269,7 +269,7 @@ func GenMetrics(rng *rand.Rand, variant, n int) pmetric.Metrics {
 		default:
 			m.SetEmptyGauge()
 		}
-		for j := 0; j < per; j++ {
+		for j := range per {
 			var attrs pcommon.Map
 			switch spec.kind {
 			case pmetric.MetricTypeHistogram:
@@ -334,7 +334,7 @@ func GenLogs(rng *rand.Rand, variant, n int) plog.Logs {
 	sl := rl.ScopeLogs().AppendEmpty()
 	sl.Scope().SetName("go.opentelemetry.io/contrib/bridges/otelslog")
 	now := time.Now()
-	for i := 0; i < n; i++ {
+	for i := range n {
 		lr := sl.LogRecords().AppendEmpty()
 		t := pcommon.NewTimestampFromTime(now.Add(-time.Duration(rng.IntN(5000)) * time.Millisecond))
 		lr.SetTimestamp(t)

@@ -52,7 +52,7 @@ func ProcPeakRSS(pid int) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // opened read-only: Close cannot lose data
 	return ParseStatusKB(f, "VmHWM")
 }
 

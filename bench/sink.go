@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"strings"
@@ -115,9 +116,7 @@ func (s *Sink) MetricNames() map[MetricKey]int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := make(map[MetricKey]int64, len(s.names))
-	for k, v := range s.names {
-		out[k] = v
-	}
+	maps.Copy(out, s.names)
 	return out
 }
 

@@ -41,7 +41,11 @@ func TestSinkCounts(t *testing.T) {
 	if err := s.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	defer func() {
+		if err := s.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	payloads := map[Signal][]Payload{}
 	for _, sig := range Signals {
 		ps, err := BuildPayloads(sig, PayloadOptions{ItemsPerRequest: 20, Variants: 2})
@@ -110,7 +114,11 @@ func TestSinkLatency(t *testing.T) {
 	if err := s.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	defer func() {
+		if err := s.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	ps, err := BuildPayloads(Logs, PayloadOptions{ItemsPerRequest: 10, Variants: 1, Stamp: true})
 	if err != nil {
 		t.Fatal(err)

@@ -27,7 +27,7 @@ var stampPlaceholder = []byte("\xfeSTAMP\xfe\xef")
 // stampOffset returns the offset of the placeholder in body; it must occur exactly once.
 func stampOffset(body []byte) (int, error) {
 	i := bytes.Index(body, stampPlaceholder)
-	if i < 0 || bytes.Index(body[i+1:], stampPlaceholder) >= 0 {
+	if i < 0 || bytes.Contains(body[i+1:], stampPlaceholder) {
 		return 0, fmt.Errorf("stamp placeholder found %d times", bytes.Count(body, stampPlaceholder))
 	}
 	return i, nil

@@ -25,7 +25,7 @@ func TestStampRoundTrip(t *testing.T) {
 		ps[1].PutStamp(b2, t2)
 		// Two serialized requests concatenated are one request with both
 		// resources (protobuf appends repeated fields), as batching makes.
-		merged := append(b1, b2...)
+		merged := slices.Concat(b1, b2)
 		var got []time.Time
 		if err := EachStamp(merged, func(s time.Time) { got = append(got, s) }); err != nil {
 			t.Fatal(err)

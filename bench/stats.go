@@ -38,7 +38,7 @@ func Summarize(xs []float64) Spread {
 func Ratios(b, a []float64) []float64 {
 	n := min(len(a), len(b))
 	out := make([]float64, 0, n)
-	for i := 0; i < n; i++ {
+	for i := range n {
 		if a[i] == 0 || math.IsNaN(a[i]) || math.IsNaN(b[i]) {
 			continue
 		}

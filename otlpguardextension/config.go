@@ -1,4 +1,4 @@
-package otlpguardextension // import "github.com/obtraceai/otelcol-obtrace/otlpguardextension"
+package otlpguardextension
 
 import (
 	"errors"

@@ -46,13 +46,13 @@ func TestStartResolvesTheAuthenticator(t *testing.T) {
 	cfg.Authenticator = &authID
 
 	g, _ := newTestGuard(t, cfg)
-	assert.ErrorContains(t, g.Start(context.Background(), hostWith{}), "`authenticator`: extension \"bearertokenauth/receivers\" not found")
+	require.ErrorContains(t, g.Start(context.Background(), hostWith{}), "`authenticator`: extension \"bearertokenauth/receivers\" not found")
 
 	g, _ = newTestGuard(t, cfg)
-	assert.ErrorContains(t, g.Start(context.Background(), hostWith{authID: nopExtension{}}), "is not a server authenticator")
+	require.ErrorContains(t, g.Start(context.Background(), hostWith{authID: nopExtension{}}), "is not a server authenticator")
 
 	g, _ = newTestGuard(t, cfg)
-	assert.ErrorContains(t, g.Start(context.Background(), hostWith{authID: g}), "names otlpguard itself")
+	require.ErrorContains(t, g.Start(context.Background(), hostWith{authID: g}), "names otlpguard itself")
 
 	g, tel := newTestGuard(t, cfg)
 	require.NoError(t, g.Start(context.Background(), hostWith{authID: authExtension{}}))
@@ -72,7 +72,7 @@ func TestWithoutAuthenticatorEveryAuthenticationFails(t *testing.T) {
 	g, _ := newTestGuard(t, createDefaultConfig().(*Config))
 	require.NoError(t, g.Start(context.Background(), hostWith{}))
 	_, err := g.Authenticate(context.Background(), bearer(tokenA))
-	assert.ErrorIs(t, err, errNoAuthenticator)
+	require.ErrorIs(t, err, errNoAuthenticator)
 	opts, err := g.GetGRPCServerOptions(context.Background())
 	require.NoError(t, err)
 	assert.Len(t, opts, 3, "no tap handle without an authenticator")

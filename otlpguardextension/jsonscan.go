@@ -1,4 +1,4 @@
-package otlpguardextension // import "github.com/obtraceai/otelcol-obtrace/otlpguardextension"
+package otlpguardextension
 
 import (
 	"encoding/json"
@@ -163,7 +163,8 @@ func (s *jsonScanner) structuralByte(c byte) error {
 		if len(s.stack) == 0 || s.stack[len(s.stack)-1].object != (c == '}') {
 			return errMalformed
 		}
-		if !(s.state == expectCommaOrClose || (c == '}' && s.state == expectKeyOrClose) || (c == ']' && s.state == expectValueOrClose)) {
+		closes := s.state == expectCommaOrClose || (c == '}' && s.state == expectKeyOrClose) || (c == ']' && s.state == expectValueOrClose)
+		if !closes {
 			return errMalformed
 		}
 		if s.stack[len(s.stack)-1].valueLevel {

@@ -74,12 +74,12 @@ func TestScanJSONRefusesMalformedStructure(t *testing.T) {
 	require.NoError(t, err, "jsoniter accepts it")
 	require.Equal(t, 3, tracesDepth(td), "and nests values without brackets")
 	_, err = scanJSON([]byte(bracketless), 64)
-	assert.ErrorIs(t, err, errMalformed)
+	require.ErrorIs(t, err, errMalformed)
 
 	for _, doc := range []string{`{"a":[}`, `]`, `}`, `{"a":"unterminated`, `{"a":[1,2]`, `{"a":"\"}`,
 		`,{}`, `{"a":,1}`, `{"a" 1}`, `{"a":1,}`, `[1,,2]`, `{"a":1}x`, `{"a":1}{}`, `{1:2}`, `{"a":1 "b":2}`} {
 		_, err := scanJSON([]byte(doc), 64)
-		assert.ErrorIs(t, err, errMalformed, doc)
+		require.ErrorIs(t, err, errMalformed, doc)
 	}
 	for _, doc := range []string{`{}`, `[]`, ` { "a" : [ 1 , -2.5e+3 , true , null , "x" ] } `, `"s"`, `1`} {
 		_, err := scanJSON([]byte(doc), 64)

@@ -1,7 +1,6 @@
 package otlpguardextension
 
 import (
-	"errors"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -67,7 +66,7 @@ func metricsAt(place func(pmetric.Metric) pcommon.Value) func(*testing.T, int) [
 
 // placedRequests covers every place where pdata decodes an AnyValue.
 var placedRequests = []placedRequest{
-	{"resource attribute", kindTracesRequest, tracesAt(func(s ptrace.Span) pcommon.Value {
+	{"resource attribute", kindTracesRequest, tracesAt(func(_ ptrace.Span) pcommon.Value {
 		return pcommon.NewValueEmpty() // replaced below
 	})},
 	{"span attribute", kindTracesRequest, tracesAt(func(s ptrace.Span) pcommon.Value { return s.Attributes().PutEmpty("deep") })},
@@ -218,7 +217,7 @@ func TestScanProtobufRefusesWhatPdataRefuses(t *testing.T) {
 			decoded := ptraceotlp.NewExportRequest()
 			require.Error(t, decoded.UnmarshalProto(body), "pdata refuses it too")
 			_, err := scanProtobuf(body, kindTracesRequest, 64)
-			assert.True(t, errors.Is(err, errMalformed), "got %v", err)
+			assert.ErrorIs(t, err, errMalformed)
 		})
 	}
 }

@@ -1,4 +1,4 @@
-package otlpguardextension // import "github.com/obtraceai/otelcol-obtrace/otlpguardextension"
+package otlpguardextension
 
 import (
 	"bytes"
@@ -70,9 +70,7 @@ func newTokenFile(path string, interval time.Duration, logger *zap.Logger) *toke
 // not fatal (a Secret may be mounted later): every request is refused until it can be.
 func (t *tokenFile) start() {
 	t.load()
-	t.done.Add(1)
-	go func() {
-		defer t.done.Done()
+	t.done.Go(func() {
 		ticker := time.NewTicker(t.interval)
 		defer ticker.Stop()
 		for {
@@ -83,7 +81,7 @@ func (t *tokenFile) start() {
 				t.load()
 			}
 		}
-	}()
+	})
 }
 
 func (t *tokenFile) shutdown() {
@@ -151,7 +149,7 @@ func readBounded(path string, limit int64) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // opened read-only: Close cannot lose data
 	content, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
 		return nil, err

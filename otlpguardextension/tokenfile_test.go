@@ -67,9 +67,9 @@ func TestTokenFileAcceptsFirstWordOfEachLine(t *testing.T) {
 	assert.False(t, accepts(tf, "tenant-a"))
 	assert.False(t, accepts(tf, tokenA[:len(tokenA)-1]))
 	_, err := tf.Authenticate(context.Background(), map[string][]string{"Authorization": {"Bearer " + tokenA}})
-	assert.NoError(t, err, "HTTP's canonical header name")
+	require.NoError(t, err, "HTTP's canonical header name")
 	_, err = tf.Authenticate(context.Background(), map[string][]string{"authorization": {tokenA}})
-	assert.ErrorIs(t, err, errMissingToken, "without the Bearer scheme")
+	require.ErrorIs(t, err, errMissingToken, "without the Bearer scheme")
 	_, err = tf.Authenticate(context.Background(), nil)
 	assert.ErrorIs(t, err, errMissingToken)
 }

@@ -155,7 +155,7 @@ func post(t *testing.T, url, contentType string, body []byte, token string) (int
 	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
-	defer resp.Body.Close()
+	defer func() { assert.NoError(t, resp.Body.Close()) }()
 	answer, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
 	st := &spb.Status{}

@@ -3,7 +3,6 @@ package semanticfindingsextension
 import (
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -60,6 +59,6 @@ func TestReadmeListsEveryKey(t *testing.T) {
 	b, err := os.ReadFile("README.md")
 	require.NoError(t, err)
 	for _, key := range []string{"`endpoint`", "`max_entries`", "`max_bytes`", "confighttp", "/findings.json", "`findings`"} {
-		assert.True(t, strings.Contains(string(b), key), "README.md lacks %s", key)
+		assert.Contains(t, string(b), key, "README.md lacks %s", key)
 	}
 }

@@ -5,4 +5,4 @@
 // with its unit, rule, level, suggested fix, the action taken, counts and
 // first/last seen. The processor names this extension in its `findings` key
 // and records into the extension's bounded Store.
-package semanticfindingsextension // import "github.com/obtraceai/otelcol-obtrace/semanticfindingsextension"
+package semanticfindingsextension

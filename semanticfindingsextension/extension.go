@@ -1,4 +1,4 @@
-package semanticfindingsextension // import "github.com/obtraceai/otelcol-obtrace/semanticfindingsextension"
+package semanticfindingsextension
 
 import (
 	"context"
@@ -49,13 +49,11 @@ func (s *findingsServer) Start(ctx context.Context, host component.Host) error {
 		return err
 	}
 	s.set.Logger.Info("semantic findings page", zap.String("endpoint", ln.Addr().String()), zap.String("path", pagePath))
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
+	s.wg.Go(func() {
 		if err := s.server.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.set.Logger.Error("semantic findings page stopped", zap.Error(err))
 		}
-	}()
+	})
 	return nil
 }
 

@@ -1,4 +1,4 @@
-package semanticfindingsextension // import "github.com/obtraceai/otelcol-obtrace/semanticfindingsextension"
+package semanticfindingsextension
 
 import (
 	"cmp"

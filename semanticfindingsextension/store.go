@@ -1,4 +1,4 @@
-package semanticfindingsextension // import "github.com/obtraceai/otelcol-obtrace/semanticfindingsextension"
+package semanticfindingsextension
 
 import (
 	"cmp"
@@ -158,10 +158,10 @@ func (s *Store) Snapshot() (rows []Row, evicted int64) {
 	return rows, s.evicted
 }
 
-// bound cuts s to at most max bytes on a UTF-8 boundary, marking the cut with "…".
-func bound(s string, max int) string {
-	if len(s) <= max {
+// bound cuts s to at most limit bytes on a UTF-8 boundary, marking the cut with "…".
+func bound(s string, limit int) string {
+	if len(s) <= limit {
 		return s
 	}
-	return strings.ToValidUTF8(s[:max-len("…")], "") + "…"
+	return strings.ToValidUTF8(s[:limit-len("…")], "") + "…"
 }

@@ -1,4 +1,4 @@
-package semanticmetricsprocessor // import "github.com/obtraceai/otelcol-obtrace/semanticmetricsprocessor"
+package semanticmetricsprocessor
 
 import (
 	"fmt"

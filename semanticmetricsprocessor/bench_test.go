@@ -33,7 +33,7 @@ func compliantBatch(nMetrics, nPoints int) pmetric.Metrics {
 	for j := range vals {
 		vals[j], dvals[j] = int64(j), float64(j)/10
 	}
-	for i := 0; i < nMetrics; i++ {
+	for i := range nMetrics {
 		e := entries[(i*7919)%len(entries)] // spread over the registry
 		switch e.Instrument {
 		case registry.Counter:
@@ -71,7 +71,7 @@ func seedBatch(nPoints int) pmetric.Metrics {
 		spts[j] = histPoint{bounds: sBounds, counts: counts16, sum: 1.2345, min: 0.0009, max: 0.009}
 	}
 	cum := pmetric.AggregationTemporalityCumulative
-	for scope := 0; scope < 4; scope++ {
+	for scope := range 4 {
 		ms := rm.ScopeMetrics().AppendEmpty().Metrics()
 		// needs normalization
 		if scope%2 == 0 {

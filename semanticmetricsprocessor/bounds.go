@@ -1,4 +1,4 @@
-package semanticmetricsprocessor // import "github.com/obtraceai/otelcol-obtrace/semanticmetricsprocessor"
+package semanticmetricsprocessor
 
 import (
 	"unicode/utf8"
@@ -24,15 +24,15 @@ const (
 	maxLogDetailBytes = 512
 )
 
-// truncate returns s when it fits in max bytes, else its longest prefix that
-// ends on a UTF-8 boundary followed by "…", max bytes in all. Short strings
+// truncate returns s when it fits in limit bytes, else its longest prefix that
+// ends on a UTF-8 boundary followed by "…", limit bytes in all. Short strings
 // are returned as they are, without allocating.
-func truncate(s string, max int) string {
-	if len(s) <= max {
+func truncate(s string, limit int) string {
+	if len(s) <= limit {
 		return s
 	}
 	const ellipsis = "…"
-	cut := max - len(ellipsis)
+	cut := limit - len(ellipsis)
 	for i := 1; i < utf8.UTFMax && cut > 0 && !utf8.RuneStart(s[cut]); i++ {
 		cut-- // back to the start of the rune cut through (invalid UTF-8: at most 3 bytes)
 	}

@@ -1,6 +1,7 @@
-package semanticmetricsprocessor // import "github.com/obtraceai/otelcol-obtrace/semanticmetricsprocessor"
+package semanticmetricsprocessor
 
 import (
+	"maps"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -29,11 +30,11 @@ type verdictCache struct {
 	bytes    int // entryBytes of every entry in snap and dirty
 }
 
-func newVerdictCache(max, maxBytes int) *verdictCache {
-	if max < 1 {
-		max = 1
+func newVerdictCache(maxEntries, maxBytes int) *verdictCache {
+	if maxEntries < 1 {
+		maxEntries = 1
 	}
-	c := &verdictCache{dirty: map[cacheKey]*verdict{}, max: max, maxBytes: maxBytes}
+	c := &verdictCache{dirty: map[cacheKey]*verdict{}, max: maxEntries, maxBytes: maxBytes}
 	empty := map[cacheKey]*verdict{}
 	c.snap.Store(&empty)
 	return c
@@ -112,9 +113,7 @@ func (c *verdictCache) promoteLocked(snap map[cacheKey]*verdict, room int) {
 		}
 		next[k] = v
 	}
-	for k, v := range c.dirty {
-		next[k] = v
-	}
+	maps.Copy(next, c.dirty)
 	clear(c.dirty)
 	c.snap.Store(&next)
 }

@@ -13,7 +13,7 @@ import (
 
 func TestCacheBound(t *testing.T) {
 	p := newTestSemanticProcessor(t, func(c *Config) { c.CacheSize = 16 })
-	for i := 0; i < 1000; i++ {
+	for i := range 1000 {
 		md, ms := newMD("svc")
 		addGauge(ms, fmt.Sprintf("acme.random_%d_total", i), "", 1)
 		addGauge(ms, "http.server.duration", "ms", 1) // re-inserted after eviction
@@ -31,11 +31,11 @@ func TestCacheBound(t *testing.T) {
 func TestCacheConcurrent(t *testing.T) {
 	p := newTestSemanticProcessor(t, func(c *Config) { c.CacheSize = 8; c.Mode = ActionNormalize })
 	var wg sync.WaitGroup
-	for g := 0; g < 4; g++ {
+	for g := range 4 {
 		wg.Add(1)
 		go func(g int) {
 			defer wg.Done()
-			for i := 0; i < 200; i++ {
+			for i := range 200 {
 				md, ms := newMD("svc")
 				legacyHTTP(ms, pmetric.AggregationTemporalityCumulative)
 				addGauge(ms, fmt.Sprintf("acme.g%d_%d_seconds", g, i%20), "ms", 1)

@@ -1,4 +1,4 @@
-package semanticmetricsprocessor // import "github.com/obtraceai/otelcol-obtrace/semanticmetricsprocessor"
+package semanticmetricsprocessor
 
 import (
 	"errors"
@@ -15,6 +15,7 @@ import (
 // Action is what the processor does with a finding.
 type Action string
 
+// The actions, from doing nothing to dropping the metric.
 const (
 	ActionOff       Action = "off" // only valid under rules:
 	ActionWarn      Action = "warn"

@@ -1,4 +1,4 @@
-package semanticmetricsprocessor // import "github.com/obtraceai/otelcol-obtrace/semanticmetricsprocessor"
+package semanticmetricsprocessor
 
 import (
 	"math"
@@ -164,11 +164,11 @@ func (c *conversion) convertHistogram(dps pmetric.HistogramDataPointSlice) {
 			same = b.At(j) == memoIn[j]
 		}
 		if same {
-			for j := 0; j < n; j++ {
+			for j := range n {
 				b.SetAt(j, memoOut[j])
 			}
 		} else {
-			for j := 0; j < n; j++ {
+			for j := range n {
 				in := b.At(j)
 				out := c.scale(in)
 				b.SetAt(j, out)

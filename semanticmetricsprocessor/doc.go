@@ -24,4 +24,4 @@
 // dropped. The reporter (reporter.go) logs each (service.name, metric) once
 // and counts findings for the periodic summary. Every string a client sends
 // is bounded before it is used (bounds.go).
-package semanticmetricsprocessor // import "github.com/obtraceai/otelcol-obtrace/semanticmetricsprocessor"
+package semanticmetricsprocessor

@@ -3,9 +3,9 @@ package semanticmetricsprocessor
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -104,7 +104,7 @@ func TestCacheByteBudgets(t *testing.T) {
 	a, err := newAnalyzer(createDefaultConfig().(*Config))
 	require.NoError(t, err)
 	key := func(i int) cacheKey {
-		n := fmt.Sprintf("%d", i)
+		n := strconv.Itoa(i)
 		return cacheKey{name: "Acme_" + strings.Repeat("X", maxNameBytes-5-len(n)-6) + n + "_total", unit: strings.Repeat("q", maxUnitBytes-len(n)) + n}
 	}
 	k0 := key(0)
@@ -158,9 +158,9 @@ func TestLogBoundedOnHugeInput(t *testing.T) {
 	in := 0
 	for i := range 15 {
 		unit := fmt.Sprintf("{%d", i) + strings.Repeat("x", 1<<20)
-		name := "acme.gauge_" + strings.Repeat("日", 100) + fmt.Sprint(i) // 300+ bytes: name.too_long
+		name := "acme.gauge_" + strings.Repeat("日", 100) + strconv.Itoa(i) // 300+ bytes: name.too_long
 		if i%2 == 0 {
-			name = "acme.gauge" + fmt.Sprint(i)
+			name = "acme.gauge" + strconv.Itoa(i)
 		}
 		addGauge(ms, name, unit, 1)
 		in += len(unit) + len(name)
@@ -223,7 +223,7 @@ func TestCancelledContextStops(t *testing.T) {
 	_, err := p.processMetrics(ctx, md)
 	require.ErrorIs(t, err, context.Canceled)
 	assert.Equal(t, "semanticmetrics: processing stopped: context canceled", err.Error())
-	assert.False(t, errors.Is(err, processorhelper.ErrSkipProcessingData))
+	require.NotErrorIs(t, err, processorhelper.ErrSkipProcessingData)
 	assert.Zero(t, p.cache.len(), "no metric analysed")
 
 	h := newHarness(t, nil)
@@ -270,7 +270,7 @@ func TestVerdictBytesEstimate(t *testing.T) {
 			return cacheKey{name: fmt.Sprintf("Acme_%d_total", i), unit: fmt.Sprintf("q%d", i)}
 		},
 		"at the bounds": func(i int) cacheKey {
-			n := fmt.Sprint(i)
+			n := strconv.Itoa(i)
 			return cacheKey{name: "Acme_" + strings.Repeat("X", maxNameBytes-11-len(n)) + n + "_total", unit: strings.Repeat("q", maxUnitBytes)}
 		},
 	} {

@@ -12,7 +12,7 @@ import (
 
 func TestLogRateLimitAndDedup(t *testing.T) {
 	h := newHarness(t, nil)
-	for i := 0; i < 3; i++ {
+	for range 3 {
 		md, ms := newMD("svc-a")
 		addIntSum(ms, "acme.orders_created_total", "1", true, 1)
 		h.run(t, md)
@@ -29,7 +29,7 @@ func TestLogRateLimitAndDedup(t *testing.T) {
 	// Rate limit: many distinct metrics in one second log at most maxLogsPerSecond lines.
 	h = newHarness(t, nil)
 	md, ms = newMD("svc")
-	for i := 0; i < 100; i++ {
+	for i := range 100 {
 		addIntSum(ms, "acme.jobs_"+string(rune('a'+i%26))+string(rune('a'+i/26))+"_total", "{job}", true, 1)
 	}
 	h.run(t, md)
@@ -40,7 +40,7 @@ func TestSummaryLog(t *testing.T) {
 	core, logs := observer.New(zapcore.InfoLevel)
 	r := newReporter(zap.New(core))
 	v := &verdict{findings: []finding{{rule: RuleNameTotalSuffix, action: ActionWarn}, {rule: RuleNameUnitSuffix, action: ActionWarn}}}
-	for i := 0; i < 3; i++ {
+	for range 3 {
 		r.report("svc", "orders_total", "1", v, false)
 	}
 	r.report("svc", "x_total", "1", &verdict{findings: v.findings[:1]}, false)

@@ -1,10 +1,11 @@
-package semanticmetricsprocessor // import "github.com/obtraceai/otelcol-obtrace/semanticmetricsprocessor"
+package semanticmetricsprocessor
 
 import "slices"
 
 // Level is the severity of a finding, following OpenTelemetry Weaver's levels.
 type Level uint8
 
+// The levels, most severe first.
 const (
 	LevelViolation Level = iota
 	LevelImprovement

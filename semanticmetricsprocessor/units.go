@@ -1,4 +1,4 @@
-package semanticmetricsprocessor // import "github.com/obtraceai/otelcol-obtrace/semanticmetricsprocessor"
+package semanticmetricsprocessor
 
 import (
 	"math/big"
@@ -18,7 +18,7 @@ var iso4217 = func() map[string]bool {
 		"QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD " +
 		"TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XCG XOF XPF YER ZAR ZMW ZWG"
 	m := map[string]bool{}
-	for _, c := range strings.Fields(codes) {
+	for c := range strings.FieldsSeq(codes) {
 		m[c] = true
 	}
 	return m

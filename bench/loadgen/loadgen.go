@@ -4,7 +4,7 @@
 // refused. It never retries: every request is counted once, as accepted (2xx /
 // gRPC OK, less any partial-success rejections), refused (any other answer) or
 // unknown (no answer: the collector may or may not have taken it).
-package loadgen // import "github.com/obtraceai/otelcol-obtrace/bench/loadgen"
+package loadgen
 
 import (
 	"bytes"

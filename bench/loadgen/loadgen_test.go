@@ -104,7 +104,11 @@ func TestRunCountsExactly(t *testing.T) {
 	if err := sink.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer sink.Close()
+	defer func() {
+		if err := sink.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 
 	res, err := Run(context.Background(), Config{
 		GRPCAddr: grpcAddr,
@@ -187,7 +191,11 @@ func TestRunOpenLoopPacesStampsAndAuthenticates(t *testing.T) {
 	if err := sink.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer sink.Close()
+	defer func() {
+		if err := sink.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
 	sink.RecordLatency(true)
 	var st []Step
 	for _, sig := range bench.Signals {

@@ -25,7 +25,9 @@ func TestFreePortsAreDistinctBindableAndBelowTheEphemeralRange(t *testing.T) {
 			t.Errorf("port %d is not bindable: %v", p, err)
 			continue
 		}
-		l.Close()
+		if err := l.Close(); err != nil {
+			t.Errorf("close port %d: %v", p, err)
+		}
 	}
 }
 
@@ -38,8 +40,12 @@ func TestFreePortsSkipsAPortInUse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	for i := 0; i < 50; i++ {
+	defer func() {
+		if err := l.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
+	for range 50 {
 		again, err := FreePorts(1)
 		if err != nil {
 			t.Fatal(err)

@@ -1,9 +1,10 @@
 // Package deepotlp builds OTLP trace requests whose one span attribute is an AnyValue nested
 // to a given depth, in protobuf and JSON, without building the tree: the payloads of the
 // otlpguard tests, fuzz seeds and the hostile end-to-end suite (millions of levels, tens of MB).
-package deepotlp // import "github.com/obtraceai/otelcol-obtrace/otlpguardextension/deepotlp"
+package deepotlp
 
 import (
+	"slices"
 	"strings"
 
 	"google.golang.org/protobuf/encoding/protowire"
@@ -73,12 +74,12 @@ func TracesProtobuf(service string, depth int, n Nesting) []byte {
 	size := len(leaf)
 	grow := func(w wrap) { size += len(w.prefix) + protowire.SizeTag(w.field) + protowire.SizeVarint(uint64(size)) }
 	for range depth {
-		for i := len(level) - 1; i >= 0; i-- {
-			grow(level[i])
+		for _, l := range slices.Backward(level) {
+			grow(l)
 		}
 	}
-	for i := len(envelope) - 1; i >= 0; i-- {
-		grow(envelope[i])
+	for _, e := range slices.Backward(envelope) {
+		grow(e)
 	}
 	buf := make([]byte, size)
 	pos := size - copy(buf[size-len(leaf):], leaf)
@@ -90,12 +91,12 @@ func TracesProtobuf(service string, depth int, n Nesting) []byte {
 		copy(buf[pos:], header)
 	}
 	for range depth {
-		for i := len(level) - 1; i >= 0; i-- {
-			put(level[i])
+		for _, l := range slices.Backward(level) {
+			put(l)
 		}
 	}
-	for i := len(envelope) - 1; i >= 0; i-- {
-		put(envelope[i])
+	for _, e := range slices.Backward(envelope) {
+		put(e)
 	}
 	return buf
 }

@@ -42,7 +42,7 @@ func startCollector(bin string, args, env []string, logPath string) (*collector,
 	// the collector itself); killed by the kernel if the driver dies.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
-		logf.Close()
+		_ = logf.Close() // nothing was written: the child never started
 		return nil, fmt.Errorf("start %s: %w", bin, err)
 	}
 	c := &collector{cmd: cmd, logPath: logPath, done: make(chan struct{})}
@@ -51,7 +51,7 @@ func startCollector(bin string, args, env []string, logPath string) (*collector,
 	runningMu.Unlock()
 	go func() {
 		c.waitErr = cmd.Wait()
-		logf.Close()
+		_ = logf.Close() // the child wrote through its own descriptor; closing ours loses nothing
 		close(c.done)
 	}()
 	return c, nil
@@ -117,10 +117,10 @@ func (c *collector) waitReady(ctx context.Context, healthPort int, timeout time.
 	client := &http.Client{Timeout: time.Second}
 	for {
 		if c.exited() {
-			return fmt.Errorf("collector exited during start-up (%v):\n%s", c.waitErr, c.logTail(15))
+			return fmt.Errorf("collector exited during start-up (%w):\n%s", c.waitErr, c.logTail(15))
 		}
 		if resp, err := client.Get(url); err == nil {
-			resp.Body.Close()
+			_ = resp.Body.Close() // only the status is read
 			if resp.StatusCode == http.StatusOK {
 				return nil
 			}

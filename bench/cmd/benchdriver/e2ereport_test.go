@@ -10,7 +10,7 @@ import (
 
 func runWithLatency(thr float64, lat time.Duration) runResult {
 	var h bench.LatencyHistogram
-	for i := 0; i < 100; i++ {
+	for range 100 {
 		h.Record(lat)
 	}
 	return runResult{throughput: thr, cpuPerM: 1e6 / thr, measuredTime: time.Second, bySignal: [3]int64{1, 2, 3}, e2e: h.Snapshot()}

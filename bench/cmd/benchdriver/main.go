@@ -109,7 +109,11 @@ func prepareWorkDir(o *options) (cleanup func(), err error) {
 	if o.keepWork {
 		return func() {}, nil
 	}
-	return func() { os.RemoveAll(d) }, nil
+	return func() {
+		if err := os.RemoveAll(d); err != nil {
+			logf("remove the work directory: %v", err)
+		}
+	}, nil
 }
 
 func logf(format string, args ...any) {

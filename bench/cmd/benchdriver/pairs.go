@@ -73,7 +73,7 @@ func definePairs(o options, steps loadSteps) []pairDef {
 // selectPairs keeps the pairs named in list (comma-separated), in report order.
 func selectPairs(pairs []pairDef, list string) []*pairDef {
 	want := map[string]bool{}
-	for _, p := range strings.Split(list, ",") {
+	for p := range strings.SplitSeq(list, ",") {
 		want[strings.TrimSpace(p)] = true
 	}
 	var out []*pairDef

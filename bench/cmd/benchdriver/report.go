@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -81,7 +82,7 @@ func runsRow(pairID string, s side) string {
 	if items > 0 {
 		wpi = fmt.Sprintf("%.1f", float64(wire)/float64(items))
 	}
-	lostS := fmt.Sprint(lost)
+	lostS := strconv.FormatInt(lost, 10)
 	if errs > 0 {
 		lostS += fmt.Sprintf(" (%d runs failed)", errs)
 	}
@@ -115,7 +116,7 @@ func cpuModel() string {
 	if err != nil {
 		return "unknown"
 	}
-	for _, line := range strings.Split(string(b), "\n") {
+	for line := range strings.SplitSeq(string(b), "\n") {
 		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
 			return strings.TrimSpace(v)
 		}

@@ -45,10 +45,18 @@ func runOne(ctx context.Context, o options, v *variantDef, name string) runResul
 	if err := sink.Start(); err != nil {
 		return runResult{err: err}
 	}
-	defer sink.Close()
+	defer func() {
+		if err := sink.Close(); err != nil {
+			logf("%s: stop the sink: %v", name, err)
+		}
+	}()
 	lr, err := startRun(ctx, o, v, name, sink)
 	if lr.storageDir != "" && !o.keepWork {
-		defer os.RemoveAll(lr.storageDir) // deferred first, so it runs after the collector stopped
+		defer func() { // deferred first, so it runs after the collector stopped
+			if err := os.RemoveAll(lr.storageDir); err != nil {
+				logf("%s: remove the storage directory: %v", name, err)
+			}
+		}()
 	}
 	if lr.c != nil {
 		defer lr.c.stop(5 * time.Second)

@@ -14,7 +14,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/utils/ptr"
 )
 
 // podRef is one Secret or ConfigMap a pod needs, and the key in it ("" for the whole object).
@@ -140,7 +139,7 @@ func (c *cluster) resolve(ns string, r podRef) error {
 // TestPodRefs: the walk finds every place a pod spec names a Secret or ConfigMap, and leaves out
 // what is optional. No cluster needed.
 func TestPodRefs(t *testing.T) {
-	optional := ptr.To(true)
+	optional := new(true)
 	spec := corev1.PodSpec{
 		Volumes: []corev1.Volume{
 			{Name: "s", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{SecretName: "vol-secret"}}},

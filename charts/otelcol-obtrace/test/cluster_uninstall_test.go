@@ -4,6 +4,7 @@ package test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -53,7 +54,7 @@ func (c *cluster) leftovers(release string) ([]string, error) {
 		return nil, err
 	}
 	if len(types) == 0 {
-		return nil, fmt.Errorf("the API server lists no type")
+		return nil, errors.New("the API server lists no type")
 	}
 	var objs []string
 	find := func(gvr schema.GroupVersionResource, selector string) error {

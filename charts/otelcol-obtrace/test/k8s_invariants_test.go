@@ -3,6 +3,7 @@ package test
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -283,7 +284,7 @@ func checkTailSampling(t *testing.T, r rendered, front workload, cfg map[string]
 		t.Errorf("Service %s must select the sampling pods and not the front's", headless.Name)
 	}
 	port, _ := dig(cfg, "exporters", "load_balancing", "resolver", "dns", "port").(string)
-	if !slices.ContainsFunc(headless.Spec.Ports, func(p corev1.ServicePort) bool { return fmt.Sprint(p.Port) == port }) {
+	if !slices.ContainsFunc(headless.Spec.Ports, func(p corev1.ServicePort) bool { return strconv.Itoa(int(p.Port)) == port }) {
 		t.Errorf("load_balancing port %q is not a port of %s", port, headless.Name)
 	}
 	scfg := sampler.collectorConfig(t)

@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -181,7 +182,8 @@ func startCollector(t *testing.T, e k8sTestEnv, proc map[string]any, sinkURL str
 	t.Cleanup(func() {
 		_ = run.cmd.Process.Kill()
 		select {
-		case <-run.done:
+		case err := <-run.done:
+			t.Logf("collector stopped: %v", err)
 		case <-time.After(10 * time.Second):
 		}
 		if t.Failed() {
@@ -214,7 +216,7 @@ func otlpTrace(resources []map[string]string) []byte {
 			"resource": map[string]any{"attributes": kv},
 			"scopeSpans": []any{map[string]any{"spans": []any{map[string]any{
 				"traceId": fmt.Sprintf("%032x", i+1), "spanId": fmt.Sprintf("%016x", i+1), "name": "k8s-test",
-				"kind": 2, "startTimeUnixNano": fmt.Sprint(now - 1e6), "endTimeUnixNano": fmt.Sprint(now)}}}},
+				"kind": 2, "startTimeUnixNano": strconv.FormatInt(now-1e6, 10), "endTimeUnixNano": strconv.FormatInt(now, 10)}}}},
 		})
 	}
 	b, _ := json.Marshal(map[string]any{"resourceSpans": rs})
@@ -226,7 +228,7 @@ func postTraces(port string, body []byte) error {
 	if err != nil {
 		return err
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }() // drained below; only the status counts
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("HTTP %d", resp.StatusCode)
@@ -258,7 +260,7 @@ func k8sAttributesAgainstAPIServer(t *testing.T, e k8sTestEnv, admin kubernetes.
 			}
 			c, err := net.DialTimeout("tcp", "127.0.0.1:"+e.ports[0], time.Second)
 			if err == nil {
-				c.Close()
+				_ = c.Close() // only probing that the port accepts
 				ready = time.Since(start)
 			}
 			return err == nil
@@ -335,7 +337,7 @@ func k8sAttributesAgainstAPIServer(t *testing.T, e k8sTestEnv, admin kubernetes.
 		for time.Now().Before(deadline) {
 			c, err := net.DialTimeout("tcp", "127.0.0.1:"+e.ports[0], time.Second)
 			if err == nil {
-				c.Close()
+				_ = c.Close() // only probing that the port accepts
 				t.Fatalf("the collector's OTLP receiver listens although k8s_attributes cannot read pods:\n%s", run.output.String())
 			}
 			time.Sleep(250 * time.Millisecond)
@@ -355,7 +357,7 @@ func chartFullname(release string) string {
 }
 
 func firstLineWith(text, s string) string {
-	for _, l := range strings.Split(text, "\n") {
+	for l := range strings.SplitSeq(text, "\n") {
 		if strings.Contains(l, s) {
 			if len(l) > 300 {
 				return l[:300] + "…"

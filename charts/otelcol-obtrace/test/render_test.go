@@ -92,7 +92,7 @@ func renderIn(t *testing.T, ns, release string, valuesFiles []string, sets ...st
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("helm %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+		return "", fmt.Errorf("helm %s: %w\n%s", strings.Join(args, " "), err, stderr.String())
 	}
 	return stdout.String(), nil
 }
@@ -162,7 +162,7 @@ func decodeAll(t *testing.T, stream string) []manifest {
 
 func stripComments(doc string) string {
 	var b strings.Builder
-	for _, l := range strings.Split(doc, "\n") {
+	for l := range strings.SplitSeq(doc, "\n") {
 		if strings.HasPrefix(strings.TrimSpace(l), "#") {
 			continue
 		}
@@ -463,7 +463,7 @@ func collect(t *testing.T, ms []manifest) rendered {
 	if len(r.configMaps) != len(r.workloads) {
 		t.Fatalf("expected one ConfigMap per workload, got %d for %d", len(r.configMaps), len(r.workloads))
 	}
-	sort.SliceStable(r.workloads, func(i, j int) bool { return r.workloads[j].tier() == "sampler" })
+	sort.SliceStable(r.workloads, func(_, j int) bool { return r.workloads[j].tier() == "sampler" })
 	for i := range r.workloads {
 		w := &r.workloads[i]
 		for _, v := range w.template.Spec.Volumes {
@@ -502,11 +502,6 @@ func renderCollected(t *testing.T, c renderCase) rendered {
 }
 
 // collectorConfig is the main workload's collector configuration.
-func (r rendered) collectorConfigText(t *testing.T) string {
-	t.Helper()
-	return r.main().collectorConfigText(t)
-}
-
 func (r rendered) collectorConfig(t *testing.T) map[string]any {
 	t.Helper()
 	return r.main().collectorConfig(t)

@@ -108,7 +108,7 @@ func promKeys(e Entry) (exact string, variants []string) {
 		PrometheusName(e.Name, e.Unit, noType),   // _total missing
 		PrometheusName(e.Name, "", noType),       // both missing: plain underscored name
 	}
-	if suffix := strings.TrimPrefix(exact, PrometheusName(e.Name, "", InstrumentUnknown)); suffix != exact {
+	if suffix, ok := strings.CutPrefix(exact, PrometheusName(e.Name, "", InstrumentUnknown)); ok {
 		variants = append(variants, e.Name+suffix) // UTF-8 translation keeps the dots
 	}
 	return exact, variants

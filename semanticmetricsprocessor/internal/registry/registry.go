@@ -18,6 +18,7 @@ import "slices"
 // Instrument is the instrument kind the conventions require for a metric.
 type Instrument uint8
 
+// The instrument kinds; InstrumentUnknown is the zero value.
 const (
 	InstrumentUnknown Instrument = iota
 	Counter

@@ -89,7 +89,7 @@ func isNoun(s string) bool {
 	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c == '_' || c >= '0' && c <= '9') {
+		if lowerDigitOrUnderscore := c >= 'a' && c <= 'z' || c == '_' || c >= '0' && c <= '9'; !lowerDigitOrUnderscore {
 			return false
 		}
 	}
