@@ -1,4 +1,4 @@
-package obtraceexporter // import "github.com/obtraceai/otelcol-obtrace/obtraceexporter"
+package obtraceexporter
 
 import (
 	"encoding"

@@ -429,7 +429,7 @@ func TestValidate(t *testing.T) {
 			for _, want := range tt.wantErr {
 				assert.Contains(t, err.Error(), want)
 			}
-			for _, line := range strings.Split(err.Error(), "\n") {
+			for line := range strings.SplitSeq(err.Error(), "\n") {
 				assert.Regexp(t, "^(auth: )?`[a-z_.]+`: ", line, "one shape: `key`: problem; fix")
 			}
 			assert.NotContains(t, err.Error(), key)

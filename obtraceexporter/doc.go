@@ -163,4 +163,4 @@
 // retryable and the data stays queued. Resends run in one goroutine per
 // signal, sequentially, through the same deliver path minus the dead-letter
 // step (resendBatch).
-package obtraceexporter // import "github.com/obtraceai/otelcol-obtrace/obtraceexporter"
+package obtraceexporter

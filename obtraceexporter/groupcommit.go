@@ -1,7 +1,8 @@
-package obtraceexporter // import "github.com/obtraceai/otelcol-obtrace/obtraceexporter"
+package obtraceexporter
 
 import (
 	"context"
+	"slices"
 	"sync"
 
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -82,8 +83,8 @@ func (gc *groupCommit[T]) consume(ctx context.Context, data T) error {
 // joinable returns the newest waiting group of partition key with room for
 // items more, or nil. Callers hold mu.
 func (gc *groupCommit[T]) joinable(key string, items int) *commitGroup[T] {
-	for i := len(gc.waiting) - 1; i >= 0; i-- {
-		if g := gc.waiting[i]; g.partition == key {
+	for _, v := range slices.Backward(gc.waiting) {
+		if g := v; g.partition == key {
 			if g.items+items <= gc.maxItems {
 				return g
 			}

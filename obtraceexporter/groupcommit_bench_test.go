@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -72,7 +73,7 @@ func benchmarkDurableConsume(b *testing.B, clients int, groupCommit bool) {
 
 	requests := make([]ptrace.Traces, clients)
 	for i := range requests {
-		requests[i] = request("a", fmt.Sprint(i), 100)
+		requests[i] = request("a", strconv.Itoa(i), 100)
 	}
 	var refused atomic.Int64
 	// RunParallel runs parallelism × GOMAXPROCS goroutines: the clients.

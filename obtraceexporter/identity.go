@@ -1,4 +1,4 @@
-package obtraceexporter // import "github.com/obtraceai/otelcol-obtrace/obtraceexporter"
+package obtraceexporter
 
 import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -81,7 +81,7 @@ func (id identity) applyEach(n int, resource func(int) pcommon.Resource) {
 	if !id.mutates() {
 		return
 	}
-	for i := 0; i < n; i++ {
+	for i := range n {
 		id.apply(resource(i))
 	}
 }

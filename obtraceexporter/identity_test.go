@@ -15,7 +15,7 @@ func TestServiceNames(t *testing.T) {
 		resources = append(resources, map[string]any{"service.name": name})
 	}
 	resources = append(resources, map[string]any{"host.name": "no-service"})
-	for i := 0; i < 2*maxLoggedServiceNames; i++ {
+	for i := range 2 * maxLoggedServiceNames {
 		resources = append(resources, map[string]any{"service.name": fmt.Sprintf("svc-%02d", i)})
 	}
 	td := testTraces(resources...)

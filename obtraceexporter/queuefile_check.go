@@ -1,4 +1,4 @@
-package obtraceexporter // import "github.com/obtraceai/otelcol-obtrace/obtraceexporter"
+package obtraceexporter
 
 import (
 	"errors"
@@ -73,7 +73,7 @@ func verifyBoltFile(path string, size int64) error {
 			result <- err
 			return
 		case err != nil:
-			result <- fmt.Errorf("%w: bbolt cannot open it (%v)", errDamagedQueueFile, err)
+			result <- fmt.Errorf("%w: bbolt cannot open it (%w)", errDamagedQueueFile, err)
 			return
 		}
 		err = db.View(func(tx *bbolt.Tx) error { return verifyBoltTx(tx, size) })

@@ -55,7 +55,7 @@ func writeQueueFile(t testing.TB, dir string, owner component.ID, n int) string 
 	client, err := ext.(storage.Extension).GetClient(context.Background(), component.KindExporter, owner, string(signalTraces))
 	require.NoError(t, err)
 	value := bytes.Repeat([]byte("span"), 256)
-	for i := 0; i < n; i++ {
+	for i := range n {
 		require.NoError(t, client.Set(context.Background(), fmt.Sprintf("item-%d", i), value))
 	}
 	require.NoError(t, client.Close(context.Background()))
@@ -159,7 +159,7 @@ func TestCheckQueueFileLocked(t *testing.T) {
 
 	err = checkQueueFile(path)
 	require.Error(t, err)
-	assert.NotErrorIs(t, err, errDamagedQueueFile, "a locked file is not damaged (and never quarantined)")
+	require.NotErrorIs(t, err, errDamagedQueueFile, "a locked file is not damaged (and never quarantined)")
 	assert.Contains(t, err.Error(), "locked by another process")
 }
 
@@ -202,7 +202,7 @@ func TestQueueFileCheckAtStart(t *testing.T) {
 		require.NoError(t, exp.Shutdown(context.Background())) // still queued: ingest answers 503
 		return queueFilePath(dir, set.ID, signalTraces)
 	}
-	start := func(t *testing.T, dir, mode string) (error, func()) {
+	start := func(t *testing.T, dir, mode string) (func(), error) {
 		host := extensionsHost{testStorageID: newFileStorage(t, dir)}
 		set, logs := testSettings(component.TelemetrySettings{})
 		set.ID = owner
@@ -218,14 +218,14 @@ func TestQueueFileCheckAtStart(t *testing.T) {
 			require.Len(t, entry, 1)
 			assert.NotEmpty(t, entry[0].ContextMap()["moved_to"])
 		}
-		return err, stop
+		return stop, err
 	}
 
 	t.Run("fail names the file", func(t *testing.T) {
 		dir := t.TempDir()
 		path := queueSpans(t, dir)
 		require.NoError(t, os.Truncate(path, 16<<10))
-		err, _ := start(t, dir, queueFileCheckFail)
+		_, err := start(t, dir, queueFileCheckFail)
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), path)
 		assert.Contains(t, err.Error(), "move it aside")
@@ -238,7 +238,7 @@ func TestQueueFileCheckAtStart(t *testing.T) {
 		dir := t.TempDir()
 		path := queueSpans(t, dir)
 		require.NoError(t, os.Truncate(path, 0))
-		err, stop := start(t, dir, queueFileCheckQuarantine)
+		stop, err := start(t, dir, queueFileCheckQuarantine)
 		require.NoError(t, err)
 		stop()
 		moved, _ := filepath.Glob(path + ".damaged-*")
@@ -249,7 +249,7 @@ func TestQueueFileCheckAtStart(t *testing.T) {
 		path := queueSpans(t, dir)
 		before := len(f.Requests())
 		close(ingestUp)
-		err, stop := start(t, dir, queueFileCheckFail)
+		stop, err := start(t, dir, queueFileCheckFail)
 		require.NoError(t, err)
 		require.Eventually(t, func() bool { return len(f.Requests()) > before }, 10*time.Second, 10*time.Millisecond)
 		stop()

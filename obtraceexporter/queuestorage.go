@@ -1,8 +1,9 @@
-package obtraceexporter // import "github.com/obtraceai/otelcol-obtrace/obtraceexporter"
+package obtraceexporter
 
 import (
 	"context"
 	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -202,7 +203,7 @@ func (c *deferredClient) writeLocked(ctx context.Context, ops []*storage.Operati
 		}
 		return c.client.Batch(ctx, ops...)
 	}
-	all := append(c.deferred[:len(c.deferred):len(c.deferred)], ops...)
+	all := append(slices.Clip(c.deferred), ops...)
 	if err := c.client.Batch(ctx, all...); err != nil {
 		return err
 	}

@@ -104,7 +104,7 @@ func TestDeferredStorageWithThePersistentQueue(t *testing.T) {
 		for _, op := range txn {
 			if op.Type == storage.Set && op.Key != queueMetadataKey {
 				_, err := strconv.ParseUint(op.Key, 10, 64)
-				assert.NoError(t, err, "the queue stores items under their index; %q is neither that nor %q", op.Key, queueMetadataKey)
+				require.NoError(t, err, "the queue stores items under their index; %q is neither that nor %q", op.Key, queueMetadataKey)
 			}
 		}
 	}

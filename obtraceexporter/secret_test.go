@@ -57,7 +57,7 @@ func TestAPIKeyNeverLeaks(t *testing.T) {
 
 	set, logs := testSettings(component.TelemetrySettings{})
 	exp := startTraces(t, set, cfg)
-	for i := 0; i < 6; i++ {
+	for range 6 {
 		if err := exp.ConsumeTraces(context.Background(), testTraces(map[string]any{"service.name": "cart"})); err != nil {
 			record("error: %v", err)
 			record("error: %+v", err)

@@ -1,4 +1,4 @@
-package obtraceexporter // import "github.com/obtraceai/otelcol-obtrace/obtraceexporter"
+package obtraceexporter
 
 import (
 	"bytes"
@@ -168,7 +168,7 @@ func (c *startupCheck) send(ctx context.Context, exts map[component.ID]component
 	if err != nil {
 		return 0, "", err
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }() // only the status and a bounded body are read
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxResponseReadBytes))
 	if resp.StatusCode == 0 {
 		return 0, "", errors.New("no HTTP status")

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -125,7 +126,7 @@ func TestStartupCheckAccepted(t *testing.T) {
 
 func TestStartupCheckRefused(t *testing.T) {
 	for status, hint := range map[int]string{http.StatusUnauthorized: hint401, http.StatusForbidden: hint403} {
-		t.Run(fmt.Sprint(status), func(t *testing.T) {
+		t.Run(strconv.Itoa(status), func(t *testing.T) {
 			f := newFakeInit(t, status, nil)
 			set, logs := testSettings(component.TelemetrySettings{})
 			startTraces(t, set, startupConfig(f.srv.URL))

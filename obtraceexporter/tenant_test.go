@@ -152,7 +152,7 @@ func TestPassthroughSendsEachRequestWithItsOwnKey(t *testing.T) {
 		return exp.ConsumeTraces(ctx, testTraces(map[string]any{"service.name": "svc"}))
 	}
 	require.NoError(t, send(tenantA))
-	for i := 0; i < 2; i++ {
+	for range 2 {
 		err := send(tenantB)
 		require.Error(t, err)
 		assert.True(t, consumererror.IsPermanent(err))

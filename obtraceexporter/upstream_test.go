@@ -137,7 +137,7 @@ func TestUpstreamConfig(t *testing.T) {
 	} {
 		t.Run(string(tc.signal), func(t *testing.T) {
 			up := cfg.upstreamConfig(tc.signal)
-			assert.Equal(t, tc.url, tc.wantURL(up))
+			assert.Equal(t, tc.wantURL(up), tc.url)
 			assert.Empty(t, up.ClientConfig.Endpoint, "the base endpoint is never used upstream")
 			assert.Equal(t, otlphttpexporter.EncodingProto, up.Encoding)
 			assert.Equal(t, configcompression.TypeZstd, up.ClientConfig.Compression)

@@ -42,7 +42,11 @@ func (p *podLogFile) appendLines(t *testing.T, path string, lines []string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	defer func() {
+		if err := f.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}()
 	var b strings.Builder
 	for _, line := range lines {
 		now := time.Now().UTC().Format(time.RFC3339Nano)
@@ -275,7 +279,7 @@ func TestAgentHostMetricsCompliant(t *testing.T) {
 func semanticFindings(t *testing.T, output string) []map[string]string {
 	t.Helper()
 	var findings []map[string]string
-	for _, line := range strings.Split(output, "\n") {
+	for line := range strings.SplitSeq(output, "\n") {
 		_, fields, ok := strings.Cut(line, "semantic metric finding")
 		if !ok {
 			continue

@@ -29,7 +29,7 @@ func TestBadInput(t *testing.T) {
 	invalidUTF8.Traces().ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0).Attributes().PutStr("k\xc3", "v\xff")
 	manyAttrs := tracesRequest("svc", "attrs", 1)
 	attrs := manyAttrs.Traces().ResourceSpans().At(0).ScopeSpans().At(0).Spans().At(0).Attributes()
-	for i := 0; i < 10_000; i++ {
+	for i := range 10_000 {
 		attrs.PutStr(fmt.Sprintf("attr.%d", i), "value")
 	}
 

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -138,7 +139,7 @@ func getFindingsJSON(t *testing.T, base, query string) []findingsRow {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }() // a test request: only its status and body matter
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<22))
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET /findings.json%s: %d %s", query, resp.StatusCode, b)
@@ -164,7 +165,7 @@ exporters:
 	c := startCollectorArgs(t, ports, configArgs(t, shippedConfig(t, "local.yaml"), portsOverlay(ports), page))
 
 	const sends = 3
-	for i := 0; i < sends; i++ {
+	for i := range sends {
 		for _, service := range []string{"checkout-api", "billing-worker"} {
 			if code, body, _ := postOTLP(t, c, "/v1/metrics", "application/x-protobuf", seedMetrics(t, service), nil); code != http.StatusOK {
 				t.Fatalf("export %d for %s: %d %s", i, service, code, body)
@@ -225,7 +226,7 @@ exporters:
 		domKeys = append(domKeys, strings.Join([]string{cells[0], cells[1], cells[2], cells[3], cells[4], cells[8]}, "|"))
 	}
 	for _, r := range rows {
-		jsonKeys = append(jsonKeys, strings.Join([]string{r.Service, r.Metric, r.Unit, r.Rule, r.Level, fmt.Sprint(r.Count)}, "|"))
+		jsonKeys = append(jsonKeys, strings.Join([]string{r.Service, r.Metric, r.Unit, r.Rule, r.Level, strconv.FormatInt(r.Count, 10)}, "|"))
 	}
 	slices.Sort(domKeys)
 	slices.Sort(jsonKeys)

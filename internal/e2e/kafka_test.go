@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -30,7 +31,7 @@ func startKafkaBroker(t *testing.T, topic string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "-port", fmt.Sprint(ports[0]), "-topics", topic, "-partitions", "4")
+	cmd := exec.Command(bin, "-port", strconv.Itoa(ports[0]), "-topics", topic, "-partitions", "4")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -81,9 +81,9 @@ exporters:
 	refusedItems := 0
 	statuses := map[int]int{}
 	var load sync.WaitGroup
-	for cl := 0; cl < clients; cl++ {
+	for cl := range clients {
 		load.Go(func() {
-			for i := 0; i < perClient; i++ {
+			for i := range perClient {
 				prefix := fmt.Sprintf("load-c%d-r%d", cl, i)
 				req := tracesRequest("load-svc", prefix, spans)
 				attrs := req.Traces().ResourceSpans().At(0).Resource().Attributes()
@@ -120,7 +120,7 @@ exporters:
 	delivered := ingest.DeliveredNames(tracesPath)
 	lost, dup, leaked := 0, 0, 0
 	for prefix := range accepted {
-		for i := 0; i < spans; i++ {
+		for i := range spans {
 			switch n := delivered[fmt.Sprintf("%s-span-%d", prefix, i)]; {
 			case n == 0:
 				lost++

@@ -34,7 +34,7 @@ func TestDamagedQueueFile(t *testing.T) {
 			}
 			run := newShippedRun(t, "gateway.yaml", url, "", extra)
 			c := run.start(t)
-			for i := 0; i < 5; i++ {
+			for range 5 {
 				if status, text, _ := postOTLP(t, c, "/v1/traces", "application/x-protobuf", tracesProto(t, "svc", "queued", 200), receiverAuth); status != http.StatusOK {
 					t.Fatalf("queueing: %d %s", status, text)
 				}

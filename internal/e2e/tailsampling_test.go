@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -64,7 +65,7 @@ func startSampler(t *testing.T, ingest *ingesttest.Ingest) (shippedRun, *collect
 	t.Helper()
 	run := newShippedRun(t, "gateway-tailsampling-sampler.yaml", ingest.URL(), "", "")
 	run.env = append(run.env,
-		"OTELCOL_SAMPLING_PERCENT="+fmt.Sprint(samplingPercent),
+		"OTELCOL_SAMPLING_PERCENT="+strconv.Itoa(samplingPercent),
 		"OTELCOL_SAMPLING_DECISION_WAIT="+samplingDecision)
 	return run, run.start(t)
 }
@@ -80,7 +81,7 @@ func sendTraces(t *testing.T, front *collector, prefix string, n, errEvery int) 
 	res := resource.NewSchemaless()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithResource(res), sdktrace.WithBatcher(exp, sdktrace.WithMaxExportBatchSize(64)))
 	tracer := tp.Tracer("e2e-tailsampling")
-	for i := 0; i < n; i++ {
+	for i := range n {
 		failed := errEvery > 0 && i%errEvery == 0
 		name := prefix
 		if failed {

@@ -59,14 +59,12 @@ func TestTenantsNeverMix(t *testing.T) {
 			Headers:       map[string]string{"Authorization": "Bearer " + tenantKeyB, "X-Session": "e2e-private-cookie-7c1d"}},
 	}
 	var wg sync.WaitGroup
-	for round := 0; round < 2; round++ {
+	for round := range 2 {
 		for _, w := range tenants {
 			w.Prefix = fmt.Sprintf("%s-r%d", w.Prefix, round)
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			wg.Go(func() {
 				w.send(t, c)
-			}()
+			})
 		}
 	}
 	wg.Wait()
@@ -147,7 +145,7 @@ func TestAuthStorm(t *testing.T) {
 	const rounds, spans = 30, 4
 	goodSent, badAccepted, badRefused := 0, 0, 0
 	var other []int
-	for i := 0; i < rounds; i++ {
+	for i := range rounds {
 		status, _, _ := postOTLP(t, c, "/v1/traces", "application/x-protobuf", tracesProto(t, "tenant-a-svc", fmt.Sprintf("good-%d", i), spans), bearer(tenantKeyA))
 		if status != http.StatusOK {
 			t.Fatalf("good tenant refused in round %d: %d", i, status)
@@ -189,7 +187,7 @@ func TestAuthStorm(t *testing.T) {
 	logs := c.output.String()
 	fp := fingerprint(tenantKeyRevoked)
 	logLines := 0
-	for _, line := range strings.Split(logs, "\n") {
+	for line := range strings.SplitSeq(logs, "\n") {
 		if strings.Contains(line, fp) && strings.Contains(strings.ToLower(line), "error") {
 			logLines++
 		}

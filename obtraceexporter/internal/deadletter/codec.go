@@ -1,4 +1,4 @@
-package deadletter // import "github.com/obtraceai/otelcol-obtrace/obtraceexporter/internal/deadletter"
+package deadletter
 
 import (
 	"encoding/binary"

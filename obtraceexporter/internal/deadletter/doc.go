@@ -58,4 +58,4 @@
 // entries past maxBytes. Open refuses a directory another Store holds, in this
 // process or (through flock, on Unix) another. A Store is safe for concurrent
 // use; file I/O happens under its one lock.
-package deadletter // import "github.com/obtraceai/otelcol-obtrace/obtraceexporter/internal/deadletter"
+package deadletter

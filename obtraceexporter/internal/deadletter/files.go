@@ -1,4 +1,4 @@
-package deadletter // import "github.com/obtraceai/otelcol-obtrace/obtraceexporter/internal/deadletter"
+package deadletter
 
 import (
 	"errors"
@@ -89,7 +89,7 @@ func (s *Store) readEntryFile(id ID) (Record, int64, error) {
 	if err != nil {
 		return Record{}, 0, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read-only: a close error loses nothing
 	info, err := f.Stat()
 	if err != nil {
 		return Record{}, 0, err

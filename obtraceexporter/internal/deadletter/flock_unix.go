@@ -1,6 +1,6 @@
 //go:build unix
 
-package deadletter // import "github.com/obtraceai/otelcol-obtrace/obtraceexporter/internal/deadletter"
+package deadletter
 
 import (
 	"os"

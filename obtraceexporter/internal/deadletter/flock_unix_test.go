@@ -17,7 +17,7 @@ func TestFlockRefusesSecondHolder(t *testing.T) {
 	s := openStore(t, dir, testMaxBytes)
 	f, err := os.OpenFile(filepath.Join(dir, lockName), os.O_RDWR, 0)
 	require.NoError(t, err)
-	defer f.Close()
+	defer func() { require.NoError(t, f.Close()) }()
 	require.Error(t, flock(f))
 
 	require.NoError(t, s.Close())

@@ -1,4 +1,4 @@
-package deadletter // import "github.com/obtraceai/otelcol-obtrace/obtraceexporter/internal/deadletter"
+package deadletter
 
 import (
 	"fmt"
@@ -22,25 +22,25 @@ type dirLock struct {
 }
 
 func lockDir(dir string) (*dirLock, error) {
-	real, err := filepath.EvalSymlinks(dir)
+	resolved, err := filepath.EvalSymlinks(dir)
 	if err != nil {
 		return nil, err
 	}
 	openDirs.Lock()
 	defer openDirs.Unlock()
-	if openDirs.m[real] {
+	if openDirs.m[resolved] {
 		return nil, fmt.Errorf("dead-letter directory %s is already open in this process; give each exporter and signal its own directory", dir)
 	}
-	f, err := os.OpenFile(filepath.Join(real, lockName), os.O_RDWR|os.O_CREATE, filePerm)
+	f, err := os.OpenFile(filepath.Join(resolved, lockName), os.O_RDWR|os.O_CREATE, filePerm)
 	if err != nil {
 		return nil, err
 	}
 	if err := flock(f); err != nil {
-		f.Close()
+		_ = f.Close() // the lock was not taken; the flock error is the one to report
 		return nil, fmt.Errorf("dead-letter directory %s is held by another process: %w; give each collector its own directory", dir, err)
 	}
-	openDirs.m[real] = true
-	return &dirLock{dir: real, file: f}, nil
+	openDirs.m[resolved] = true
+	return &dirLock{dir: resolved, file: f}, nil
 }
 
 // release ends the hold; closing the file drops the flock.

@@ -29,7 +29,7 @@ func reopenKeepsEarlier(t *testing.T, dir, last string) {
 	t.Helper()
 	s, err := Open(dir, testMaxBytes)
 	require.NoError(t, err)
-	defer s.Close()
+	defer func() { require.NoError(t, s.Close()) }()
 	assert.Equal(t, int64(1), s.Recovery().Damaged)
 	assert.Equal(t, testEntries(2), entriesOf(scanAll(t, s)))
 	assert.NoFileExists(t, last)
