@@ -255,8 +255,19 @@ func GenMetrics(rng *rand.Rand, variant, n int) pmetric.Metrics {
 	per := max(1, n/len(MetricMix))
 	now := pcommon.NewTimestampFromTime(time.Now())
 	start := pcommon.NewTimestampFromTime(time.Now().Add(-time.Hour))
+	// The deprecated http.server.duration comes from an older instrumentation
+	// library, in its own scope: beside http.server.request.duration in one
+	// scope it would be a semconv "/dup" migration, whose legacy copy
+	// semanticmetrics drops rather than counting the requests twice.
+	legacy := rm.ScopeMetrics().AppendEmpty()
+	legacy.Scope().SetName("opentelemetry.instrumentation.flask")
+	legacy.Scope().SetVersion("0.40b0")
 	for _, spec := range MetricMix {
-		m := sm.Metrics().AppendEmpty()
+		scope := sm
+		if spec.name == "http.server.duration" {
+			scope = legacy
+		}
+		m := scope.Metrics().AppendEmpty()
 		m.SetName(spec.name)
 		m.SetUnit(spec.unit)
 		m.SetDescription("benchmark metric " + spec.name)

@@ -185,12 +185,12 @@ func TestRefusedRequestIsDeadLetteredAndResentAfterRestart(t *testing.T) {
 func TestPersistentServerErrorIsDeadLetteredThenResentOnSchedule(t *testing.T) {
 	var healthy atomic.Bool
 	var deliveredSpans atomic.Int64
+	refuse := refuseUntilHealthy(&healthy, http.StatusInternalServerError)
 	f := ingesttest.New(t, func(r ingesttest.Request) ingesttest.Answer {
-		if !healthy.Load() {
-			return statusAnswer(http.StatusInternalServerError)
+		if healthy.Load() {
+			deliveredSpans.Add(int64(r.Traces.SpanCount()))
 		}
-		deliveredSpans.Add(int64(r.Traces.SpanCount()))
-		return ingesttest.OK(r)
+		return refuse(r)
 	})
 	set, _ := testSettings(component.TelemetrySettings{})
 	cfg := testConfig(f)
@@ -212,12 +212,7 @@ func TestPersistentServerErrorIsDeadLetteredThenResentOnSchedule(t *testing.T) {
 func TestPassthroughDeadLetterKeepsTheTenantKey(t *testing.T) {
 	const tenantKey = "obt_live_tenant_dead_letter_0123456789"
 	var healthy atomic.Bool
-	f := ingesttest.New(t, func(r ingesttest.Request) ingesttest.Answer {
-		if !healthy.Load() {
-			return statusAnswer(http.StatusForbidden)
-		}
-		return ingesttest.OK(r)
-	})
+	f := ingesttest.New(t, refuseUntilHealthy(&healthy, http.StatusForbidden))
 	set, logs := testSettings(component.TelemetrySettings{})
 	cfg := testConfig(f)
 	cfg.APIKey = ""
@@ -261,6 +256,16 @@ func TestFullDeadLetterQueueDropsOldestAndCountsThem(t *testing.T) {
 	}, metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreExemplars())
 }
 
+// refuseUntilHealthy answers status until healthy is set, then 200.
+func refuseUntilHealthy(healthy *atomic.Bool, status int) ingesttest.Responder {
+	return func(r ingesttest.Request) ingesttest.Answer {
+		if !healthy.Load() {
+			return statusAnswer(status)
+		}
+		return ingesttest.OK(r)
+	}
+}
+
 // assertNoFileContains checks that no file below dir holds secret.
 func assertNoFileContains(t *testing.T, dir, secret string) {
 	t.Helper()
@@ -280,12 +285,7 @@ func assertNoFileContains(t *testing.T, dir, secret string) {
 
 func TestDeadLettersAreResentOnSIGUSR1(t *testing.T) {
 	var healthy atomic.Bool
-	f := ingesttest.New(t, func(r ingesttest.Request) ingesttest.Answer {
-		if !healthy.Load() {
-			return statusAnswer(http.StatusUnauthorized)
-		}
-		return ingesttest.OK(r)
-	})
+	f := ingesttest.New(t, refuseUntilHealthy(&healthy, http.StatusUnauthorized))
 	set, _ := testSettings(component.TelemetrySettings{})
 	cfg := testConfig(f)
 	cfg.DeadLetter = DeadLetterConfig{Directory: t.TempDir(), MaxBytes: minDeadLetterBytes} // no schedule, no resend at start

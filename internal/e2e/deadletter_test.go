@@ -55,12 +55,8 @@ func TestWrongKeyIsDeadLetteredThenDeliveredAfterRestart(t *testing.T) {
 	time.Sleep(time.Second) // anything delivered twice would arrive now
 	c2.stop(t)
 	checkDeliveredExactly(t, ingest, want)
-	refused := 0
-	for path := range want {
-		refused += refusedItems(ingest, path, http.StatusUnauthorized)
-	}
 	t.Logf("FIGURES dead letter after a wrong key: items accepted %d, refused with 401 %d, delivered after the restart %d (exactly once)",
-		total(want), refused, deliveredTotal(ingest, want))
+		total(want), refusedTotal(ingest, want, http.StatusUnauthorized), deliveredTotal(ingest, want))
 }
 
 // TestPersistentServerErrorIsDeadLetteredThenDelivered: ingest answers 500 beyond the
@@ -98,12 +94,17 @@ exporters:
 	time.Sleep(2 * time.Second) // further scheduled passes must find nothing left
 	c.stop(t)
 	checkDeliveredExactly(t, ingest, want)
-	refused := 0
-	for path := range want {
-		refused += refusedItems(ingest, path, http.StatusInternalServerError)
-	}
 	t.Logf("FIGURES dead letter after persistent 500: items accepted %d, refused with 500 %d (retries and resends), delivered %d (exactly once)",
-		total(want), refused, deliveredTotal(ingest, want))
+		total(want), refusedTotal(ingest, want, http.StatusInternalServerError), deliveredTotal(ingest, want))
+}
+
+// refusedTotal counts the items ingest answered with status on want's paths.
+func refusedTotal(f *ingesttest.Ingest, want itemCounts, status int) int {
+	n := 0
+	for path := range want {
+		n += refusedItems(f, path, status)
+	}
+	return n
 }
 
 // refusedItems counts the items of requests on path that ingest answered with status.
