@@ -82,7 +82,11 @@ func (dl *deadLetters) start() error {
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	dl.stop, dl.done = stop, make(chan struct{})
-	go dl.resendLoop(ctx)
+	// Registered before Start returns: from then on SIGUSR1 resends instead
+	// of ending the process (Go's default).
+	onDemand := make(chan os.Signal, 1)
+	ossignal.Notify(onDemand, syscall.SIGUSR1)
+	go dl.resendLoop(ctx, onDemand)
 	return nil
 }
 
@@ -154,10 +158,8 @@ func (dl *deadLetters) warn(msg string, fields ...zap.Field) {
 	}
 }
 
-func (dl *deadLetters) resendLoop(ctx context.Context) {
+func (dl *deadLetters) resendLoop(ctx context.Context, onDemand chan os.Signal) {
 	defer close(dl.done)
-	onDemand := make(chan os.Signal, 1)
-	ossignal.Notify(onDemand, syscall.SIGUSR1)
 	defer ossignal.Stop(onDemand)
 	var schedule <-chan time.Time
 	if dl.cfg.ResendInterval > 0 {
