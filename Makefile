@@ -96,7 +96,7 @@ lint: $(GOLANGCI_LINT) ## golangci-lint (.golangci.yml) on the root, chart test 
 
 .PHONY: test-unit
 test-unit: ## unit tests of our components
-	go test -count=1 ./obtraceexporter/... ./semanticmetricsprocessor/... ./otlpguardextension/... ./semanticfindingsextension/... ./bench/... ./internal/loopback/ ./internal/ingesttest/
+	go test -count=1 ./obtraceexporter/... ./semanticmetricsprocessor/... ./otlpguardextension/... ./semanticfindingsextension/... ./bench/... ./internal/loopback/ ./internal/ingesttest/ ./internal/pdatautil/
 
 .PHONY: test-integration
 test-integration: $(BINARY) ## the real binary on loopback, fed by the OpenTelemetry Go SDK; configs/ validated

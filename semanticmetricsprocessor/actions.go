@@ -5,6 +5,8 @@ import (
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
+
+	"github.com/obtraceai/otelcol-obtrace/internal/pdatautil"
 )
 
 // outcome is what processing did to one metric.
@@ -121,7 +123,7 @@ func (p *semanticProcessor) record(ctx context.Context, service, name, unit stri
 
 func (p *semanticProcessor) countDropped(ctx context.Context, m pmetric.Metric) {
 	p.telemetry.ProcessorSemanticmetricsMetricsDropped.Add(ctx, 1)
-	p.telemetry.ProcessorSemanticmetricsDatapointsDropped.Add(ctx, int64(dataPointCount(m)))
+	p.telemetry.ProcessorSemanticmetricsDatapointsDropped.Add(ctx, int64(pdatautil.DataPointCount(m)))
 }
 
 // applyPlan renames, converts and relabels m, all or nothing. When target (a
@@ -223,22 +225,6 @@ func forEachAttributes(m pmetric.Metric, f func(pcommon.Map)) {
 			f(m.Summary().DataPoints().At(i).Attributes())
 		}
 	}
-}
-
-func dataPointCount(m pmetric.Metric) int {
-	switch m.Type() {
-	case pmetric.MetricTypeGauge:
-		return m.Gauge().DataPoints().Len()
-	case pmetric.MetricTypeSum:
-		return m.Sum().DataPoints().Len()
-	case pmetric.MetricTypeHistogram:
-		return m.Histogram().DataPoints().Len()
-	case pmetric.MetricTypeExponentialHistogram:
-		return m.ExponentialHistogram().DataPoints().Len()
-	case pmetric.MetricTypeSummary:
-		return m.Summary().DataPoints().Len()
-	}
-	return 0
 }
 
 // appendAnnotation adds id to the comma-joined semconv.violations of a map.

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"go.opentelemetry.io/collector/processor/processorhelper"
+
+	"github.com/obtraceai/otelcol-obtrace/internal/pdatautil"
 )
 
 // FuzzProcessor: random names, units, types and values never panic, no
@@ -86,7 +88,7 @@ func FuzzProcessor(f *testing.F) {
 		// rename target is in the scope; nothing else may lose data points.
 		var dupLost int
 		if v := p.verdictFor(ms.At(0)); v.dup != nil && v.plan != nil && v.plan.rename == "http.server.request.duration" {
-			dupLost = in - dataPointCount(ms.At(1))
+			dupLost = in - pdatautil.DataPointCount(ms.At(1))
 		}
 		out, err := p.processMetrics(context.Background(), md)
 		if err != nil && !errors.Is(err, processorhelper.ErrSkipProcessingData) {

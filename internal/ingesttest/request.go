@@ -10,6 +10,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/pmetric/pmetricotlp"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
+
+	"github.com/obtraceai/otelcol-obtrace/internal/pdatautil"
 )
 
 // Request is one request as the ingest saw it.
@@ -106,7 +108,7 @@ func (req *Request) summarizeMetrics() {
 		for j := 0; j < rms.At(i).ScopeMetrics().Len(); j++ {
 			metrics := rms.At(i).ScopeMetrics().At(j).Metrics()
 			for k := 0; k < metrics.Len(); k++ {
-				for p := 0; p < dataPointCount(metrics.At(k)); p++ {
+				for p := 0; p < pdatautil.DataPointCount(metrics.At(k)); p++ {
 					req.Names = append(req.Names, metrics.At(k).Name())
 				}
 			}
@@ -125,20 +127,4 @@ func (req *Request) summarizeLogs() {
 			}
 		}
 	}
-}
-
-func dataPointCount(m pmetric.Metric) int {
-	switch m.Type() {
-	case pmetric.MetricTypeGauge:
-		return m.Gauge().DataPoints().Len()
-	case pmetric.MetricTypeSum:
-		return m.Sum().DataPoints().Len()
-	case pmetric.MetricTypeHistogram:
-		return m.Histogram().DataPoints().Len()
-	case pmetric.MetricTypeExponentialHistogram:
-		return m.ExponentialHistogram().DataPoints().Len()
-	case pmetric.MetricTypeSummary:
-		return m.Summary().DataPoints().Len()
-	}
-	return 0
 }
