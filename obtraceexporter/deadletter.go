@@ -10,7 +10,6 @@ import (
 	"os"
 	ossignal "os/signal"
 	"path/filepath"
-	"sync"
 	"syscall"
 	"time"
 
@@ -19,6 +18,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/obtraceai/otelcol-obtrace/obtraceexporter/internal/deadletter"
 	"github.com/obtraceai/otelcol-obtrace/obtraceexporter/internal/metadata"
@@ -27,9 +27,6 @@ import (
 // errDeadLetterDrop: the dead-letter queue does not keep this batch (there
 // is none, or the batch is larger than it): it is dropped and counted.
 var errDeadLetterDrop = errors.New("not dead-lettered")
-
-// deadLetterLogInterval bounds the dead-letter queue's own warnings.
-const deadLetterLogInterval = 30 * time.Second
 
 // deadLetters is one signal's dead-letter queue (see the package
 // internal/deadletter for the store and its guarantees).
@@ -44,15 +41,17 @@ type deadLetters struct {
 	// resend sends a batch again (deliver without the dead-letter queue).
 	resend func(context.Context, batch) (*exchange, error)
 
-	store    *deadletter.Store // nil when there is no directory
-	stop     context.CancelFunc
-	done     chan struct{}
-	mu       sync.Mutex // guards lastWarn
-	lastWarn time.Time
+	store *deadletter.Store // nil when there is no directory
+	stop  context.CancelFunc
+	done  chan struct{}
+	// warnings are the dead-letter queue's own warnings, at most one per
+	// rejectionLogInterval (one key for all of them, as they share a cause: the disk).
+	warnings *rejectionLogger
 }
 
 func newDeadLetters(cfg DeadLetterConfig, id component.ID, s signal, tb *metadata.TelemetryBuilder, logger *zap.Logger) *deadLetters {
-	dl := &deadLetters{cfg: cfg, signalAttr: attribute.String("signal", string(s)), telemetry: tb, logger: logger}
+	dl := &deadLetters{cfg: cfg, signalAttr: attribute.String("signal", string(s)), telemetry: tb, logger: logger,
+		warnings: newRejectionLogger(logger, rejectionLogInterval)}
 	if cfg.Directory != "" {
 		dl.dir = filepath.Join(cfg.Directory, url.PathEscape(id.String())+"_"+string(s))
 	}
@@ -144,18 +143,9 @@ func (dl *deadLetters) countDropped(items int64, reason string) {
 		metric.WithAttributes(dl.signalAttr, attribute.String("reason", reason)))
 }
 
-// warn logs at most once per deadLetterLogInterval.
+// warn logs a dead-letter warning unless one was logged within rejectionLogInterval.
 func (dl *deadLetters) warn(msg string, fields ...zap.Field) {
-	dl.mu.Lock()
-	now := time.Now()
-	due := now.Sub(dl.lastWarn) >= deadLetterLogInterval
-	if due {
-		dl.lastWarn = now
-	}
-	dl.mu.Unlock()
-	if due {
-		dl.logger.Warn(msg, append(fields, zap.String("directory", dl.dir))...)
-	}
+	dl.warnings.emit(zapcore.WarnLevel, "dead-letter", msg, append(fields, zap.String("directory", dl.dir))...)
 }
 
 func (dl *deadLetters) resendLoop(ctx context.Context, onDemand chan os.Signal) {
