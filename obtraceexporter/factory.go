@@ -107,7 +107,7 @@ func createTraces(ctx context.Context, set exporter.Settings, cfg component.Conf
 	}
 	consume := exp.ConsumeTraces
 	if oCfg.groupCommitOn() {
-		consume = newGroupCommit(oCfg.PersistentQueue.GroupMaxItems, e.partitionKey, exp.ConsumeTraces, moveTraces, spanCount).consume
+		consume = newGroupCommit(oCfg.PersistentQueue.GroupMaxItems, e.partitionKey, exp.ConsumeTraces, moveTraces, ptrace.Traces.SpanCount).consume
 	}
 	return guardedTraces{Traces: exp, hostFor: e.hostFor(oCfg), guard: e.guard, consume: consume}, nil
 }
@@ -133,7 +133,7 @@ func createMetrics(ctx context.Context, set exporter.Settings, cfg component.Con
 	}
 	consume := exp.ConsumeMetrics
 	if oCfg.groupCommitOn() {
-		consume = newGroupCommit(oCfg.PersistentQueue.GroupMaxItems, e.partitionKey, exp.ConsumeMetrics, moveMetrics, dataPointCount).consume
+		consume = newGroupCommit(oCfg.PersistentQueue.GroupMaxItems, e.partitionKey, exp.ConsumeMetrics, moveMetrics, pmetric.Metrics.DataPointCount).consume
 	}
 	return guardedMetrics{Metrics: exp, hostFor: e.hostFor(oCfg), guard: e.guard, consume: consume}, nil
 }
@@ -159,7 +159,7 @@ func createLogs(ctx context.Context, set exporter.Settings, cfg component.Config
 	}
 	consume := exp.ConsumeLogs
 	if oCfg.groupCommitOn() {
-		consume = newGroupCommit(oCfg.PersistentQueue.GroupMaxItems, e.partitionKey, exp.ConsumeLogs, moveLogs, logRecordCount).consume
+		consume = newGroupCommit(oCfg.PersistentQueue.GroupMaxItems, e.partitionKey, exp.ConsumeLogs, moveLogs, plog.Logs.LogRecordCount).consume
 	}
 	return guardedLogs{Logs: exp, hostFor: e.hostFor(oCfg), guard: e.guard, consume: consume}, nil
 }

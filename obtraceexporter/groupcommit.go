@@ -118,7 +118,3 @@ func moveMetrics(dst, src pmetric.Metrics) {
 }
 
 func moveLogs(dst, src plog.Logs) { src.ResourceLogs().MoveAndAppendTo(dst.ResourceLogs()) }
-
-func spanCount(td ptrace.Traces) int        { return td.SpanCount() }
-func dataPointCount(md pmetric.Metrics) int { return md.DataPointCount() }
-func logRecordCount(ld plog.Logs) int       { return ld.LogRecordCount() }

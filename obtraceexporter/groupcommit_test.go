@@ -76,7 +76,7 @@ func newGroupCommitHarness(t *testing.T, maxItems int) *groupCommitHarness {
 	rec := newOfferRecorder()
 	return &groupCommitHarness{
 		t: t, rec: rec, results: map[string]chan error{},
-		gc: newGroupCommit(maxItems, tenantOf, rec.offer, moveTraces, spanCount),
+		gc: newGroupCommit(maxItems, tenantOf, rec.offer, moveTraces, ptrace.Traces.SpanCount),
 	}
 }
 
@@ -265,7 +265,7 @@ func TestGroupCommitUnderConcurrentLoad(t *testing.T) {
 		}
 		time.Sleep(100 * time.Microsecond) // a transaction takes time
 		return nil
-	}, moveTraces, spanCount)
+	}, moveTraces, ptrace.Traces.SpanCount)
 
 	const workers, perWorker = 16, 200
 	var wg sync.WaitGroup
