@@ -73,7 +73,7 @@ func (e *obtraceExporter) sendRetryingServerErrors(ctx context.Context, b batch)
 // counted. The first refusal of each status in an interval is logged.
 func (e *obtraceExporter) refused(ctx context.Context, b batch, ex *exchange, err error) error {
 	items := b.itemCount()
-	key, fingerprint := e.tenantKeyOf(ctx)
+	key, fingerprint := ex.tenantKey, ex.keyFingerprint
 	attrs := []attribute.KeyValue{e.signalAttr, attribute.Int("http.response.status_code", ex.statusCode)}
 	if e.passthrough {
 		attrs = append(attrs, attribute.String("obtrace.key_fingerprint", fingerprint))
@@ -113,17 +113,4 @@ func (e *obtraceExporter) refused(ctx context.Context, b batch, ex *exchange, er
 		return nil
 	}
 	return err
-}
-
-// tenantKeyOf returns the tenant key of ctx and its fingerprint in
-// passthrough mode, nothing otherwise.
-func (e *obtraceExporter) tenantKeyOf(ctx context.Context) (key, fingerprint string) {
-	if !e.passthrough {
-		return "", ""
-	}
-	key, err := tenantKeyFromContext(ctx)
-	if err != nil {
-		return "", ""
-	}
-	return key, keyFingerprint(key)
 }

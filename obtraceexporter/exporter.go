@@ -199,6 +199,7 @@ func (e *obtraceExporter) send(ctx context.Context, b batch) (*exchange, error) 
 		var err error
 		if key, err = tenantKeyFromContext(ctx); err == nil {
 			fingerprint = keyFingerprint(key)
+			ex.tenantKey, ex.keyFingerprint = key, fingerprint
 			attrs = append(attrs, attribute.String("obtrace.key_fingerprint", fingerprint))
 			err = e.breaker.check(key)
 		}

@@ -34,6 +34,9 @@ type exchange struct {
 	// of the request: the tenant's own key. It is the one thing the observer
 	// changes in a request.
 	authorization string
+	// tenantKey and keyFingerprint are that key and its fingerprint, for
+	// send's caller (refused) to dead-letter and log the request with.
+	tenantKey, keyFingerprint string
 
 	statusCode int    // 0 when no HTTP response was received
 	retryAfter string // raw Retry-After header of the last response
