@@ -3,10 +3,13 @@ package ingesttest
 import "net/http"
 
 // Delivered counts the items of accepted (200) requests on path.
-func (f *Ingest) Delivered(path string) int {
+func (f *Ingest) Delivered(path string) int { return f.Items(path, http.StatusOK) }
+
+// Items counts the items of the requests on path answered with status.
+func (f *Ingest) Items(path string, status int) int {
 	total := 0
 	for _, r := range f.Requests() {
-		if r.Path == path && r.Status == http.StatusOK {
+		if r.Path == path && r.Status == status {
 			total += r.Items
 		}
 	}
