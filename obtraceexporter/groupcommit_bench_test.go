@@ -17,7 +17,6 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
-	"go.opentelemetry.io/collector/extension/extensiontest"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 )
 
@@ -45,15 +44,7 @@ func benchmarkDurableConsume(b *testing.B, clients int, groupCommit bool) {
 	}))
 	b.Cleanup(ingest.Close)
 
-	storageFactory := filestorage.NewFactory()
-	storageCfg := storageFactory.CreateDefaultConfig().(*filestorage.Config)
-	storageCfg.Directory = b.TempDir()
-	storageCfg.FSync = true
-	storageExt, err := storageFactory.Create(context.Background(), extensiontest.NewNopSettings(storageFactory.Type()), storageCfg)
-	require.NoError(b, err)
-	host := extensionsHost{testStorageID: storageExt}
-	require.NoError(b, storageExt.Start(context.Background(), host))
-	b.Cleanup(func() { require.NoError(b, storageExt.Shutdown(context.Background())) })
+	host := extensionsHost{testStorageID: newFileStorage(b, b.TempDir(), func(c *filestorage.Config) { c.FSync = true })}
 
 	cfg := createDefaultConfig().(*Config)
 	cfg.APIKey = testAPIKey

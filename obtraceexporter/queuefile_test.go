@@ -29,12 +29,16 @@ import (
 
 var testStorageID = component.MustNewIDWithName("file_storage", "queue")
 
-// newFileStorage creates and starts a real file_storage extension on dir.
-func newFileStorage(t testing.TB, dir string) extension.Extension {
+// newFileStorage creates and starts a real file_storage extension on dir,
+// its default configuration changed by each of mutate.
+func newFileStorage(t testing.TB, dir string, mutate ...func(*filestorage.Config)) extension.Extension {
 	t.Helper()
 	f := filestorage.NewFactory()
 	cfg := f.CreateDefaultConfig().(*filestorage.Config)
 	cfg.Directory = dir
+	for _, m := range mutate {
+		m(cfg)
+	}
 	ext, err := f.Create(context.Background(), extensiontest.NewNopSettings(f.Type()), cfg)
 	require.NoError(t, err)
 	require.NoError(t, ext.Start(context.Background(), componenttest.NewNopHost()))
