@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net/http"
@@ -79,7 +78,6 @@ type load struct {
 func startLoad(c *collector, clients, spans int, prefix string) *load {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	l := &load{stopAll: cancel}
-	client := &http.Client{Timeout: 10 * time.Second}
 	for w := range clients {
 		l.wg.Go(func() {
 			for i := 0; ctx.Err() == nil; i++ {
@@ -88,18 +86,12 @@ func startLoad(c *collector, clients, spans int, prefix string) *load {
 				if err != nil {
 					panic(err)
 				}
-				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+c.httpAddr+tracesPath[len("/otlp"):], bytes.NewReader(body))
-				req.Header.Set("Content-Type", "application/x-protobuf")
-				for k, v := range receiverAuth {
-					req.Header.Set(k, v)
-				}
-				resp, err := client.Do(req)
+				status, _, _, err := sendOTLP(ctx, c, "/v1/traces", "application/x-protobuf", body, receiverAuth)
 				if err != nil {
 					l.record(nil)
 					return // the collector is gone
 				}
-				_ = resp.Body.Close() // a test request: only its status and body matter
-				if resp.StatusCode != http.StatusOK {
+				if status != http.StatusOK {
 					l.record(nil)
 					continue
 				}

@@ -49,9 +49,19 @@ func tracesProto(t *testing.T, service, prefix string, n int) []byte {
 // response body and the Retry-After header.
 func postOTLP(t *testing.T, c *collector, path, contentType string, body []byte, headers map[string]string) (int, string, string) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, "http://"+c.httpAddr+path, bytes.NewReader(body))
+	status, text, retryAfter, err := sendOTLP(context.Background(), c, path, contentType, body, headers)
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("POST %s: %v", path, err)
+	}
+	return status, text, retryAfter
+}
+
+// sendOTLP is postOTLP for callers that expect the collector to go away (it
+// returns the error) or that run off the test goroutine.
+func sendOTLP(ctx context.Context, c *collector, path, contentType string, body []byte, headers map[string]string) (status int, text, retryAfter string, err error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+c.httpAddr+path, bytes.NewReader(body))
+	if err != nil {
+		return 0, "", "", err
 	}
 	if contentType != "" {
 		req.Header.Set("Content-Type", contentType)
@@ -61,11 +71,11 @@ func postOTLP(t *testing.T, c *collector, path, contentType string, body []byte,
 	}
 	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
 	if err != nil {
-		t.Fatalf("POST %s: %v", path, err)
+		return 0, "", "", err
 	}
 	defer func() { _ = resp.Body.Close() }() // a test request: only its status and body matter
-	text, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
-	return resp.StatusCode, string(text), resp.Header.Get("Retry-After")
+	answer, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
+	return resp.StatusCode, string(answer), resp.Header.Get("Retry-After"), nil
 }
 
 // exportGRPC sends one traces request over OTLP/gRPC with the given metadata.
